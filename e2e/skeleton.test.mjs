@@ -1,0 +1,62 @@
+// The walking skeleton: the release build loads in Chromium without a single
+// console error, shows the partner and its products, and a click moves on.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+
+const ruleset = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the intake server answers its health check', async () => {
+  const res = await fetch(new URL('health', server.intake));
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).status, 'ok');
+});
+
+test('the portal loads with no console error and shows the partner and its products', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(server.portal);
+  await page.getByTestId('step-product').waitFor();
+  assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));
+  const labels = await page.locator('button.fl-choice').allInnerTexts();
+  assert.deepEqual(labels, ruleset.products.map((p) => p.name.en));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('choosing a product leads to the next step', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watchErrors(page);
+  await page.goto(server.portal);
+  await page.screenshot({ path: screenshotPath('welcome-1280') });
+  const product = ruleset.products[0];
+  await page.getByTestId(`product-${product.id}`).click();
+  await page.getByTestId('step-kind').waitFor();
+  assert.equal(await page.locator('[data-testid=step-kind] h1').innerText(), product.name.en);
+  await page.screenshot({ path: screenshotPath('kind-1280') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a broken build is caught: an unreachable ruleset shows a friendly panel and logs why', async () => {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.route('**/rules/default.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(server.portal);
+  await page.getByTestId('config-problem').waitFor();
+  assert.ok(errors.some((e) => e.includes('support configuration could not be fetched')), errors.join('\n'));
+  await page.close();
+});

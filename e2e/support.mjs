@@ -1,0 +1,56 @@
+// Shared by the end-to-end specs: start the dev server on free loopback
+// ports, launch Debian's Chromium headless, and collect console errors.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
+
+/** Starts `frontline-dev` on free ports; resolves with its URLs and a stop(). */
+export function startServer() {
+  const bin = join(ROOT, 'target', 'release', 'frontline-dev');
+  const child = spawn(bin, ['--site', join(ROOT, 'dist'), '--port', '0', '--intake-port', '0',
+    '--exit-on-stdin-eof', '--exit-after', '900'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`frontline-dev exited early with ${code}: ${out}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/ready portal=(\S+) intake=(\S+)/);
+      if (m) {
+        child.removeAllListeners('exit');
+        resolve({
+          portal: m[1],
+          intake: m[2],
+          stop: () => new Promise((done) => { child.once('exit', done); child.stdin.end(); }),
+        });
+      }
+    });
+  });
+}
+
+/** Debian's Chromium, headless, with the flags this sandbox needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Records console errors and uncaught exceptions of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+  return errors;
+}
+
+export function screenshotPath(name) {
+  return join(ARTIFACTS, 'screenshots', `${name}.png`);
+}
