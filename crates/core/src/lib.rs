@@ -1,12 +1,64 @@
 //! Frontline's pure domain core.
 //!
-//! What it is for: everything that decides something about a support request
-//! — the partner's ruleset as data, loading it, and reading it in a locale.
-//! It has no web types, so the same code runs in the browser (WebAssembly),
-//! in the `frontline` CLI and on a partner's server.
+//! What it is for: everything that decides something about a support
+//! request — the partner's ruleset as data ([`Ruleset`]), loading it with a
+//! report of every problem ([`load`], [`Report`]), walking the diagnosis
+//! ([`evaluate`] → [`Step`] / [`Outcome`] with its trace), re-checking a
+//! submitted decision ([`verify`]), service hours and first-response
+//! deadlines ([`hours`], [`Zone`]), and partner-written scenarios
+//! ([`scenario`]). The same code runs in the browser (WebAssembly), in the
+//! `frontline` CLI and on a partner's server.
 //!
-//! What it is not: a UI, a transport, or storage. Those live at the edges.
+//! What it is not: a UI, a transport, storage, or a clock. Those live at the
+//! edges; the current instant is always a parameter.
+//!
+//! ## Usage
+//! ```
+//! use frontline_core::{evaluate, load, Step, Transcript};
+//! let rules = load(include_str!("../../../public/rules/default.json")).unwrap();
+//! let t = Transcript::new("m365", "billing")
+//!     .answer("billing-what", "dispute");
+//! match evaluate(&rules, &t).unwrap() {
+//!     Step::Outcome(o) => assert_eq!(o.handler.as_str(), "vendor_commercial"),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+//!
+//! Cargo features: `schema` adds [`schema::ruleset_schema`] (JSON Schema via
+//! `schemars`; off by default so the WebAssembly bundle does not pay for it).
 
+pub mod cond;
+pub mod eval;
+pub mod hash;
+pub mod hours;
+pub mod load;
+mod read;
+pub mod report;
 pub mod ruleset;
+pub mod scenario;
+pub mod tz;
 
-pub use ruleset::{load, LoadError, Partner, Product, Ruleset, Text};
+#[doc(hidden)]
+pub mod bench;
+
+#[cfg(feature = "schema")]
+pub mod schema;
+
+pub use eval::{
+    evaluate, price_for, verify, Answered, Decision, Difference, EvalError, Outcome, Price,
+    Request, Step, TraceEntry, TraceKind, Transcript, Verification,
+};
+pub use load::{load, load_with_report, parse, validate};
+pub use report::{Level, Problem, Report};
+pub use ruleset::*;
+pub use tz::Zone;
+
+/// The error [`load`] returns (kept for the app's existing imports).
+pub type LoadError = Report;
+
+/// Reads just the fallback contact from a ruleset text, even when the
+/// ruleset as a whole is invalid, so the UI can still show whom to call.
+pub fn fallback_contact(json: &str) -> Option<FallbackContact> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    serde_json::from_value(v.get("fallback_contact")?.clone()).ok()
+}

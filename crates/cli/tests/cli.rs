@@ -1,0 +1,255 @@
+//! Runs the built `frontline` binary: exit codes and output.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frontline");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn default_rules() -> String {
+    root()
+        .join("public/rules/default.json")
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run frontline");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, content: &str) -> String {
+    let path = std::env::temp_dir().join(format!("frontline-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, content).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_accepts_the_default_ruleset() {
+    let (code, out, _) = run(&["check", &default_rules()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok: ruleset \"northwind-cloud-default\""),
+        "{out}"
+    );
+    assert!(out.contains("(0 warning(s))"), "{out}");
+}
+
+#[test]
+fn check_reports_every_error_and_exits_1() {
+    let broken = std::fs::read_to_string(default_rules())
+        .unwrap()
+        .replace("\"Europe/Paris\"", "\"Europe/Pariss\"")
+        .replace("\"csp_model\"", "\"colour\": 1, \"csp_model\"");
+    let path = temp_file("broken.json", &broken);
+    let (code, out, _) = run(&["check", &path]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: $.hours.time_zone: \"Europe/Pariss\" is not an IANA time zone"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: $.partner.colour: unknown field \"colour\""),
+        "{out}"
+    );
+    assert!(out.contains("2 error(s), 0 warning(s)"), "{out}");
+}
+
+#[test]
+fn check_prints_warnings_but_exits_0() {
+    let warned = std::fs::read_to_string(default_rules())
+        .unwrap()
+        .replace("\"fr\": \"Facturation\"", "\"de\": \"Abrechnung\"");
+    let path = temp_file("warned.json", &warned);
+    let (code, out, _) = run(&["check", &path]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: $.kinds[0].name: missing \"fr\" translation"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_exits_2_when_the_file_cannot_be_read() {
+    let (code, _, err) = run(&["check", "/nonexistent/rules.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/rules.json"), "{err}");
+}
+
+#[test]
+fn check_speaks_json() {
+    let (code, out, _) = run(&["--json", "check", &default_rules()]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["errors"], 0);
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn test_runs_the_shipped_scenarios_with_full_coverage() {
+    let scenarios = root()
+        .join("public/rules/default.scenarios.json")
+        .display()
+        .to_string();
+    let (code, out, _) = run(&["test", &default_rules(), &scenarios]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("coverage: 42/42 outcome paths, 8/8 rules"),
+        "{out}"
+    );
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn test_fails_on_a_wrong_expectation() {
+    let scenarios = std::fs::read_to_string(root().join("public/rules/default.scenarios.json"))
+        .unwrap()
+        .replacen("\"vehicle\": \"signature\"", "\"vehicle\": \"premier\"", 1);
+    let path = temp_file("scenarios.json", &scenarios);
+    let (code, out, _) = run(&["test", &default_rules(), &path]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("expected vehicle \"premier\", got \"signature\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_shows_the_decision_and_its_trace() {
+    let (code, out, _) = run(&[
+        "explain",
+        &default_rules(),
+        "--answers",
+        "product=m365,kind=billing,billing-what=dispute,severity=B",
+        "--at",
+        "2025-12-22T09:00:00Z",
+        "--tz",
+        "America/New_York",
+        "--lang",
+        "fr",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("outcome: vendor_commercial via commercial (rule \"billing-dispute\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("why: Les contestations de facturation"),
+        "{out}"
+    );
+    assert!(out.contains("yes Rule billing-dispute"), "{out}");
+    assert!(
+        out.contains("first response due: 2025-12-23T09:00:00+00:00"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tue 2025-12-23 04:00:00 customer time (America/New_York)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_rejects_answers_that_do_not_fit() {
+    let (code, _, err) = run(&[
+        "explain",
+        &default_rules(),
+        "--answers",
+        "product=m365,kind=quota",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("kind \"quota\" is not offered for \"m365\""),
+        "{err}"
+    );
+}
+
+fn request_json(tamper: bool) -> String {
+    let r = frontline_core::load(&std::fs::read_to_string(default_rules()).unwrap()).unwrap();
+    let t =
+        frontline_core::Transcript::new("azure", "technical").answer("azure-health", "incident");
+    let frontline_core::Step::Outcome(o) = frontline_core::evaluate(&r, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    let mut req = frontline_core::Request {
+        transcript: t,
+        outcome: frontline_core::Decision::from(o.as_ref()),
+        ruleset: r.reference(),
+    };
+    if tamper {
+        req.outcome.handler = frontline_core::Handler::Partner;
+    }
+    serde_json::to_string(&req).unwrap()
+}
+
+#[test]
+fn verify_accepts_a_genuine_request_and_rejects_a_tampered_one() {
+    let good = temp_file("good-request.json", &request_json(false));
+    let (code, out, _) = run(&["verify", &default_rules(), &good]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("matches"), "{out}");
+    let bad = temp_file("bad-request.json", &request_json(true));
+    let (code, out, _) = run(&["verify", &default_rules(), &bad]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("outcome.handler: recorded \"partner\", recomputed \"vendor_technical\""),
+        "{out}"
+    );
+    let junk = temp_file("junk-request.json", "{\"nope\": 1}");
+    let (code, _, err) = run(&["verify", &default_rules(), &junk]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a request"), "{err}");
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let (code, out, _) = run(&["schema"]);
+    assert_eq!(code, 0);
+    let committed =
+        std::fs::read_to_string(root().join("public/schema/ruleset.schema.json")).unwrap();
+    assert!(
+        out == committed,
+        "public/schema/ruleset.schema.json is stale: run `cargo run -p frontline-cli -- schema > public/schema/ruleset.schema.json`"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["additionalProperties"], false);
+}
+
+#[test]
+fn bench_runs_on_small_inputs() {
+    let (code, out, _) = run(&[
+        "bench",
+        "--nodes",
+        "200",
+        "--bytes",
+        "20000",
+        "--iterations",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("evaluate (one step, 200 nodes"), "{out}");
+    assert!(out.contains("load + validate ("), "{out}");
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    for cmd in ["check", "test", "explain", "verify", "schema", "bench"] {
+        assert!(out.contains(cmd), "{out}");
+    }
+}

@@ -1,0 +1,1178 @@
+//! Loading a ruleset: parse, then report every problem with its JSON path.
+//!
+//! Never panics, whatever the input. The steps:
+//! 1. parse the text as JSON (`serde_json::Value`);
+//! 2. look for anything that looks like a secret, in the raw document;
+//! 3. read the typed [`Ruleset`] (see `read.rs`), reporting every unknown
+//!    field, missing field and wrong type with its exact path;
+//! 4. if it could be read, check meaning: references, graph shape, hours,
+//!    prices, rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::cond::{self, child, Domain, Scope};
+use crate::eval;
+use crate::hash;
+use crate::hours::parse_hhmm;
+use crate::report::Report;
+use crate::ruleset::*;
+use crate::tz::Zone;
+
+/// Parses and validates a ruleset. `Ok` when there is no error (warnings
+/// are dropped: use [`load_with_report`] to see them); `Err` with every
+/// problem otherwise.
+pub fn load(json: &str) -> Result<Ruleset, Report> {
+    match load_with_report(json) {
+        (Some(r), report) if !report.has_errors() => Ok(r),
+        (_, report) => Err(report),
+    }
+}
+
+/// Parses and validates a ruleset, returning it (when it could be read at
+/// all) together with every problem found, errors and warnings.
+pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
+    let mut report = Report::default();
+    let value: Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => {
+            report.error(
+                "$",
+                format!(
+                    "not valid JSON at line {}, column {}: {}; fix the syntax (a JSON linter shows where)",
+                    e.line(),
+                    e.column(),
+                    strip_position(&e.to_string())
+                ),
+            );
+            return (None, report);
+        }
+    };
+    scan_secrets(&value, "$", &mut report);
+    let mut reader = crate::read::Reader {
+        report: &mut report,
+    };
+    let Some(mut ruleset) = crate::read::ruleset(&mut reader, &value) else {
+        return (None, report);
+    };
+    validate_into(&ruleset, &mut report);
+    ruleset.content_hash = hash::sha256_hex(hash::canonical_json(&value).as_bytes());
+    (Some(ruleset), report)
+}
+
+/// Reads a ruleset without the semantic checks of [`load`]: structure,
+/// types, unknown fields and the format identifier only. Several times
+/// smaller in WebAssembly than [`load`] (no graph, rule, hours or secret
+/// checks), for a browser that serves rulesets already passed through
+/// `frontline check`. Evaluating an unchecked ruleset never panics: a broken
+/// reference surfaces as an [`crate::EvalError`].
+pub fn parse(json: &str) -> Result<Ruleset, Report> {
+    let mut report = Report::default();
+    let value: Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => {
+            report.error(
+                "$",
+                format!("not valid JSON at line {}, column {}", e.line(), e.column()),
+            );
+            return Err(report);
+        }
+    };
+    let mut reader = crate::read::Reader {
+        report: &mut report,
+    };
+    let ruleset = crate::read::ruleset(&mut reader, &value);
+    match ruleset {
+        Some(mut r) if !report.has_errors() && r.schema == RULESET_SCHEMA => {
+            r.content_hash = hash::sha256_hex(hash::canonical_json(&value).as_bytes());
+            Ok(r)
+        }
+        Some(r) if r.schema != RULESET_SCHEMA => {
+            report.error(
+                "$.schema",
+                format!("expected \"{RULESET_SCHEMA}\", found \"{}\"", r.schema),
+            );
+            Err(report)
+        }
+        _ => Err(report),
+    }
+}
+
+/// Checks the meaning of an already-typed ruleset (references, graph,
+/// hours, prices, rules). [`load`] calls it; call it again after changing a
+/// ruleset in memory (for example after applying scenario overrides).
+pub fn validate(ruleset: &Ruleset) -> Report {
+    let mut report = Report::default();
+    validate_into(ruleset, &mut report);
+    report
+}
+
+fn strip_position(msg: &str) -> &str {
+    msg.split(" at line ").next().unwrap_or(msg)
+}
+
+// ---------------------------------------------------------------- secrets
+
+const SECRET_KEY_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "apikey",
+    "token",
+    "authorization",
+    "privatekey",
+    "accesskey",
+    "credential",
+    "cookie",
+];
+
+const SECRET_PREFIXES: &[&str] = &[
+    "bearer ",
+    "basic ",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "glpat-",
+    "-----begin",
+];
+
+fn scan_secrets(v: &Value, path: &str, report: &mut Report) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                let p = child(path, k);
+                let norm: String = k
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                if SECRET_KEY_WORDS.iter().any(|w| norm.contains(w)) {
+                    report.error(
+                        &p,
+                        format!(
+                            "\"{k}\" looks like a secret; a ruleset is public (the browser downloads it): remove it and keep secrets in the partner's relay"
+                        ),
+                    );
+                } else {
+                    scan_secrets(val, &p, report);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                scan_secrets(item, &format!("{path}[{i}]"), report);
+            }
+        }
+        Value::String(s) => {
+            if let Some(why) = secret_shape(s) {
+                report.error(
+                    path,
+                    format!(
+                        "this value looks like a secret ({why}); a ruleset is public: remove it and keep secrets in the partner's relay"
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Why a string looks like a credential, if it does.
+pub(crate) fn secret_shape(s: &str) -> Option<&'static str> {
+    let lower = s.to_ascii_lowercase();
+    if SECRET_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return Some("a known token prefix");
+    }
+    let b = s.as_bytes();
+    if b.len() == 20
+        && s.starts_with("AKIA")
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Some("an AWS access key id");
+    }
+    if s.starts_with("eyJ") && s.matches('.').count() == 2 && !s.contains(' ') {
+        return Some("a JSON Web Token");
+    }
+    if let Some(rest) = lower.split_once("://").map(|(_, r)| r) {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains('@') {
+            return Some("a URL with a user name or password");
+        }
+        let query = rest.split_once('?').map(|(_, q)| q).unwrap_or("");
+        for param in query.split('&') {
+            let name = param.split('=').next().unwrap_or("");
+            let norm: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            if SECRET_KEY_WORDS.iter().any(|w| norm.contains(w)) || norm == "sig" || norm == "key" {
+                return Some("a URL with a credential in its query");
+            }
+        }
+        return None;
+    }
+    if b.len() >= 32
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"+/=_-.".contains(c))
+        && b.iter().any(u8::is_ascii_uppercase)
+        && b.iter().any(u8::is_ascii_lowercase)
+        && b.iter().any(u8::is_ascii_digit)
+        && entropy(b) >= 4.0
+    {
+        return Some("a long random-looking string");
+    }
+    None
+}
+
+fn entropy(b: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &c in b {
+        counts[usize::from(c)] += 1;
+    }
+    let n = b.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+// ---------------------------------------------------------------- meaning
+
+struct Ctx<'a> {
+    r: &'a Ruleset,
+    report: &'a mut Report,
+}
+
+impl Ctx<'_> {
+    fn text(&mut self, path: &str, t: &Text) {
+        let default = &self.r.default_language;
+        if t.0.get(default).is_none_or(|s| s.trim().is_empty()) {
+            self.report.error(
+                path,
+                format!("missing text in the default language \"{default}\"; add it (it is the fallback for every customer)"),
+            );
+        }
+        for lang in &self.r.languages {
+            if lang != default && !t.0.contains_key(lang) {
+                self.report.warning(
+                    path,
+                    format!("missing \"{lang}\" translation; customers reading \"{lang}\" will see the \"{default}\" text"),
+                );
+            }
+        }
+        for lang in t.0.keys() {
+            if !self.r.languages.contains(lang) {
+                self.report.warning(
+                    child(path, lang),
+                    format!(
+                        "\"{lang}\" is not in $.languages; add it there or remove this translation"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn id(&mut self, path: &str, id: &str, seen: &mut BTreeSet<String>, what: &str) {
+        if id.trim().is_empty() {
+            self.report.error(path, format!("empty {what} id"));
+        } else if !seen.insert(id.to_string()) {
+            self.report.error(
+                path,
+                format!("duplicate {what} id \"{id}\"; ids must be unique"),
+            );
+        }
+    }
+
+    fn source(&mut self, path: &str, s: &str) {
+        if s.trim().is_empty() {
+            self.report.warning(
+                path,
+                "no source given; cite the document or URL this comes from, so customers and auditors can check it",
+            );
+        }
+    }
+
+    fn weekly(&mut self, path: &str, w: &Weekly) -> bool {
+        let mut any = false;
+        for (day, intervals) in w.days() {
+            let dpath = child(path, day);
+            let mut spans: Vec<(u32, u32, usize)> = Vec::new();
+            for (i, iv) in intervals.iter().enumerate() {
+                let ipath = format!("{dpath}[{i}]");
+                let open = parse_hhmm(&iv.open);
+                let close = parse_hhmm(&iv.close);
+                match (open, close) {
+                    (Some(o), Some(c)) if o < 1440 => {
+                        if c <= o {
+                            self.report.error(
+                                ipath,
+                                format!(
+                                    "empty or reversed interval {}–{}; close must be after open (use \"24:00\" for midnight)",
+                                    iv.open, iv.close
+                                ),
+                            );
+                        } else {
+                            spans.push((o, c, i));
+                        }
+                    }
+                    (o, c) => {
+                        if o.is_none_or(|o| o >= 1440) {
+                            self.report.error(
+                                child(&ipath, "open"),
+                                format!(
+                                    "\"{}\" is not a time; write HH:MM, 00:00 to 23:59",
+                                    iv.open
+                                ),
+                            );
+                        }
+                        if c.is_none() {
+                            self.report.error(
+                                child(&ipath, "close"),
+                                format!(
+                                    "\"{}\" is not a time; write HH:MM, 00:00 to 24:00",
+                                    iv.close
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            spans.sort_unstable();
+            for pair in spans.windows(2) {
+                if pair[1].0 < pair[0].1 {
+                    self.report.error(
+                        format!("{dpath}[{}]", pair[1].2),
+                        format!(
+                            "overlaps interval {} of the same day; merge them",
+                            pair[0].2
+                        ),
+                    );
+                }
+            }
+            any |= !spans.is_empty();
+        }
+        any
+    }
+}
+
+/// Facts about the partner profile, for conditions.
+pub(crate) fn partner_facts(p: &Partner) -> cond::Facts {
+    let mut f = cond::Facts::new();
+    f.insert(
+        "partner.csp_model".into(),
+        Value::String(p.csp_model.as_str().into()),
+    );
+    f.insert(
+        "partner.competencies".into(),
+        Value::Array(
+            p.competencies
+                .iter()
+                .map(|c| Value::String(c.id.clone()))
+                .collect(),
+        ),
+    );
+    let mut levels: Vec<&str> = p.competencies.iter().map(|c| c.level.as_str()).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    f.insert(
+        "partner.competency_levels".into(),
+        Value::Array(
+            levels
+                .into_iter()
+                .map(|l| Value::String(l.into()))
+                .collect(),
+        ),
+    );
+    f.insert(
+        "partner.contracts".into(),
+        Value::Array(
+            p.contracts
+                .iter()
+                .map(|c| Value::String(c.clone()))
+                .collect(),
+        ),
+    );
+    f
+}
+
+fn domain(values: impl IntoIterator<Item = String>, list: bool) -> Domain {
+    Domain {
+        values: values.into_iter().collect(),
+        list,
+    }
+}
+
+fn partner_scope(r: &Ruleset) -> Scope {
+    let mut s = Scope::new();
+    s.insert(
+        "partner.csp_model".into(),
+        domain(
+            ["direct_bill", "indirect_provider", "indirect_reseller"].map(String::from),
+            false,
+        ),
+    );
+    s.insert(
+        "partner.competencies".into(),
+        domain(r.partner.competencies.iter().map(|c| c.id.clone()), true),
+    );
+    s.insert(
+        "partner.competency_levels".into(),
+        domain(["gold", "silver"].map(String::from), true),
+    );
+    s.insert(
+        "partner.contracts".into(),
+        domain(r.vehicles.iter().map(|v| v.id.clone()), true),
+    );
+    s
+}
+
+fn rule_scope(r: &Ruleset) -> Scope {
+    let mut s = partner_scope(r);
+    s.insert(
+        "product".into(),
+        domain(r.products.iter().map(|p| p.id.clone()), false),
+    );
+    s.insert(
+        "kind".into(),
+        domain(r.kinds.iter().map(|k| k.id.clone()), false),
+    );
+    s.insert(
+        "node".into(),
+        domain(
+            r.nodes
+                .iter()
+                .filter(|n| matches!(n, Node::End(_)))
+                .map(|n| n.id().to_string()),
+            false,
+        ),
+    );
+    let mut tags = BTreeSet::new();
+    for n in &r.nodes {
+        tags.extend(n.tags().iter().cloned());
+        if let Node::Question(q) = n {
+            for a in &q.answers {
+                tags.extend(a.tags.iter().cloned());
+            }
+        }
+    }
+    s.insert("tags".into(), domain(tags, true));
+    for n in &r.nodes {
+        let answers: Vec<String> = match n {
+            Node::Question(q) => q.answers.iter().map(|a| a.id.clone()).collect(),
+            Node::Step(_) => vec![eval::STILL_BROKEN.into()],
+            Node::Info(_) => vec![eval::CONTINUE.into()],
+            Node::End(_) => continue,
+        };
+        s.insert(format!("answers.{}", n.id()), domain(answers, false));
+    }
+    s
+}
+
+/// Whether a vehicle is available to this partner: available to all or
+/// under contract, and its prerequisites met.
+pub(crate) fn vehicle_available(v: &Vehicle, p: &Partner) -> bool {
+    (v.available_to_all || p.contracts.contains(&v.id))
+        && v.requires
+            .as_ref()
+            .is_none_or(|c| cond::holds(c, &partner_facts(p)))
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or("").to_string()
+    };
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn https_ok(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty())
+}
+
+fn validate_into(r: &Ruleset, report: &mut Report) {
+    let mut c = Ctx { r, report };
+    if r.schema != RULESET_SCHEMA {
+        c.report.error(
+            "$.schema",
+            format!(
+                "expected \"{RULESET_SCHEMA}\", found \"{}\"; this Frontline reads only that format",
+                r.schema
+            ),
+        );
+    }
+    if r.id.trim().is_empty() {
+        c.report
+            .error("$.id", "empty ruleset id; give it a stable name");
+    }
+    if r.version.trim().is_empty() {
+        c.report.error(
+            "$.version",
+            "empty version; give each published ruleset a version label",
+        );
+    }
+    if r.languages.is_empty() {
+        c.report.error(
+            "$.languages",
+            "no language declared; list at least the default language",
+        );
+    }
+    if !r.languages.contains(&r.default_language) {
+        c.report.error(
+            "$.default_language",
+            format!(
+                "\"{}\" is not in $.languages; add it there",
+                r.default_language
+            ),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, l) in r.languages.iter().enumerate() {
+        c.id(&format!("$.languages[{i}]"), l, &mut seen, "language");
+    }
+
+    validate_partner(&mut c);
+    validate_contact(&mut c);
+    validate_hours(&mut c);
+    validate_prices(&mut c);
+    validate_catalogues(&mut c);
+    validate_graph(&mut c);
+    validate_rules(&mut c);
+}
+
+fn validate_partner(c: &mut Ctx<'_>) {
+    let r = c.r;
+    let p = &r.partner;
+    if p.name.trim().is_empty() {
+        c.report.error(
+            "$.partner.name",
+            "empty partner name; customers need to know who helps them",
+        );
+    }
+    if p.csp_model == CspModel::IndirectReseller && p.indirect_provider.is_none() {
+        c.report.error(
+            "$.partner.indirect_provider",
+            "an indirect reseller must name its indirect provider (who takes vendor escalations); add partner.indirect_provider",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, comp) in p.competencies.iter().enumerate() {
+        c.id(
+            &format!("$.partner.competencies[{i}].id"),
+            &comp.id,
+            &mut seen,
+            "competency",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in p.contracts.iter().enumerate() {
+        let path = format!("$.partner.contracts[{i}]");
+        c.id(&path, id, &mut seen, "contract");
+        match r.vehicle(id) {
+            None => c.report.error(
+                path,
+                format!("no vehicle \"{id}\" in $.vehicles; add it there or fix the id"),
+            ),
+            Some(v) if !vehicle_available(v, p) => c.report.warning(
+                path,
+                format!(
+                    "the profile does not meet the prerequisites of \"{id}\" ({}); it will not be used",
+                    v.requires
+                        .as_ref()
+                        .map(|req| cond::describe(req, &partner_facts(p)))
+                        .unwrap_or_default()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    if p.support_provided.is_empty() {
+        c.report.warning(
+            "$.partner.support_provided",
+            "say what support you provide: the seed asks partners to tell customers",
+        );
+    }
+    for (i, t) in p.support_provided.iter().enumerate() {
+        c.text(&format!("$.partner.support_provided[{i}]"), t);
+    }
+}
+
+fn validate_contact(c: &mut Ctx<'_>) {
+    let r = c.r;
+    let f = &r.fallback_contact;
+    if !f.email.contains('@') {
+        c.report.error(
+            "$.fallback_contact.email",
+            format!("\"{}\" is not an e-mail address", f.email),
+        );
+    }
+    let url = &r.intake.url;
+    let ok = match r.intake.adapter {
+        IntakeAdapter::Email => url.starts_with("mailto:") && url.contains('@'),
+        _ => https_ok(url) || is_loopback_http(url),
+    };
+    if !ok {
+        let msg = match r.intake.adapter {
+            IntakeAdapter::Email => format!("\"{url}\" is not a mailto: address; write mailto:support@example.com"),
+            _ => format!(
+                "\"{url}\" is not https; requests carry personal data, so use https (plain http is only allowed on loopback, for development)"
+            ),
+        };
+        c.report.error("$.intake.url", msg);
+    }
+    for name in r.intake.headers.keys() {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            c.report.error(
+                child("$.intake.headers", name),
+                format!("\"{name}\" is not a valid header name (letters, digits and '-')"),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, m) in r.contact_methods.iter().enumerate() {
+        let path = format!("$.contact_methods[{i}]");
+        c.id(&child(&path, "id"), &m.id, &mut seen, "contact method");
+        c.text(&child(&path, "label"), &m.label);
+        match (m.availability, &m.weekly) {
+            (Availability::Own, None) => c.report.error(
+                child(&path, "weekly"),
+                "availability is \"own\" but no weekly hours are given; add them or use \"service\"",
+            ),
+            (Availability::Own, Some(w)) => {
+                let open_some_day = c.weekly(&child(&path, "weekly"), w);
+                if !open_some_day {
+                    c.report.error(child(&path, "weekly"), "no opening hours on any day");
+                }
+            }
+            (_, Some(_)) => c.report.warning(
+                child(&path, "weekly"),
+                "weekly hours are ignored unless availability is \"own\"",
+            ),
+            _ => {}
+        }
+        let addr_ok = match m.channel {
+            Channel::Email => m.address.contains('@'),
+            Channel::Portal | Channel::Chat => https_ok(&m.address) || is_loopback_http(&m.address),
+            Channel::Phone => m.address.chars().filter(char::is_ascii_digit).count() >= 6,
+        };
+        if !addr_ok {
+            c.report.error(
+                child(&path, "address"),
+                format!("\"{}\" is not a valid address for this channel", m.address),
+            );
+        }
+    }
+    if r.contact_methods.is_empty() {
+        c.report.warning(
+            "$.contact_methods",
+            "no contact method; tell customers how to reach you",
+        );
+    }
+}
+
+fn validate_hours(c: &mut Ctx<'_>) {
+    let r = c.r;
+    let h = &r.hours;
+    if Zone::named(&h.time_zone).is_none() {
+        c.report.error(
+            "$.hours.time_zone",
+            format!(
+                "\"{}\" is not an IANA time zone; write e.g. \"Europe/Paris\"",
+                h.time_zone
+            ),
+        );
+    }
+    if !c.weekly("$.hours.weekly", &h.weekly) {
+        c.report.error(
+            "$.hours.weekly",
+            "no opening hours on any day; business-hours deadlines cannot be computed",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, d) in h.holidays.iter().enumerate() {
+        let path = format!("$.hours.holidays[{i}]");
+        if crate::hours::parse_date(d).is_none() {
+            c.report
+                .error(&path, format!("\"{d}\" is not a date; write YYYY-MM-DD"));
+        } else if !seen.insert(d.clone()) {
+            c.report
+                .warning(path, format!("holiday \"{d}\" is listed twice"));
+        }
+    }
+    for (i, s) in h.round_the_clock.iter().enumerate() {
+        if r.severity(s).is_none() {
+            c.report.error(
+                format!("$.hours.round_the_clock[{i}]"),
+                format!("no severity \"{s}\" in $.severities"),
+            );
+        }
+    }
+}
+
+fn valid_currency(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn validate_prices(c: &mut Ctx<'_>) {
+    let r = c.r;
+    if let Some(cur) = &r.pricing.currency {
+        if !valid_currency(cur) {
+            c.report.error(
+                "$.pricing.currency",
+                format!("\"{cur}\" is not an ISO 4217 currency code (like EUR, USD)"),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, item) in r.pricing.items.iter().enumerate() {
+        let path = format!("$.pricing.items[{i}]");
+        c.id(&child(&path, "id"), &item.id, &mut seen, "price");
+        c.text(&child(&path, "note"), &item.note);
+        for (j, k) in item.kinds.iter().enumerate() {
+            if r.kind(k).is_none() {
+                c.report.error(
+                    format!("{path}.kinds[{j}]"),
+                    format!("no kind \"{k}\" in $.kinds"),
+                );
+            }
+        }
+        for (j, s) in item.severities.iter().enumerate() {
+            if r.severity(s).is_none() {
+                c.report.error(
+                    format!("{path}.severities[{j}]"),
+                    format!("no severity \"{s}\" in $.severities"),
+                );
+            }
+        }
+        if let Some(cur) = &item.currency {
+            if !valid_currency(cur) {
+                c.report.error(
+                    child(&path, "currency"),
+                    format!("\"{cur}\" is not an ISO 4217 currency code (like EUR, USD)"),
+                );
+            }
+        }
+        match item.model {
+            PriceModel::Included => {
+                if item.amount_minor.is_some_and(|a| a > 0) {
+                    c.report.warning(
+                        child(&path, "amount_minor"),
+                        "an included price has no amount; use per_incident or monthly, or remove the amount",
+                    );
+                }
+            }
+            _ => {
+                if item.amount_minor.is_none() {
+                    c.report.error(
+                        child(&path, "amount_minor"),
+                        "a charged price needs an amount (in minor units: 15000 = 150.00)",
+                    );
+                }
+                if item.currency.is_none() && r.pricing.currency.is_none() {
+                    c.report.error(
+                        &path,
+                        "price without currency; set currency here or in $.pricing.currency",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn validate_catalogues(c: &mut Ctx<'_>) {
+    let r = c.r;
+    if r.severities.is_empty() {
+        c.report.error(
+            "$.severities",
+            "no severity; declare at least one (e.g. A, B, C)",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, s) in r.severities.iter().enumerate() {
+        let path = format!("$.severities[{i}]");
+        c.id(&child(&path, "id"), &s.id, &mut seen, "severity");
+        c.text(&child(&path, "name"), &s.name);
+        c.text(&child(&path, "definition"), &s.definition);
+        c.source(&child(&path, "source"), &s.source);
+        if s.targets.is_empty() {
+            c.report
+                .error(child(&path, "targets"), "no first-response target; add one");
+        }
+        for (j, t) in s.targets.iter().enumerate() {
+            if t.minutes == 0 {
+                c.report.error(
+                    format!("{path}.targets[{j}].minutes"),
+                    "a first-response target of 0 minutes cannot be met",
+                );
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let pscope = partner_scope(r);
+    for (i, v) in r.vehicles.iter().enumerate() {
+        let path = format!("$.vehicles[{i}]");
+        c.id(&child(&path, "id"), &v.id, &mut seen, "vehicle");
+        c.text(&child(&path, "name"), &v.name);
+        c.text(&child(&path, "description"), &v.description);
+        c.source(&child(&path, "source"), &v.source);
+        if let Some(req) = &v.requires {
+            cond::check(req, &child(&path, "requires"), &pscope, c.report);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, k) in r.kinds.iter().enumerate() {
+        let path = format!("$.kinds[{i}]");
+        c.id(&child(&path, "id"), &k.id, &mut seen, "kind");
+        c.text(&child(&path, "name"), &k.name);
+        c.text(&child(&path, "description"), &k.description);
+    }
+    if r.products.is_empty() {
+        c.report
+            .error("$.products", "no product; customers have nothing to choose");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, p) in r.products.iter().enumerate() {
+        let path = format!("$.products[{i}]");
+        c.id(&child(&path, "id"), &p.id, &mut seen, "product");
+        c.text(&child(&path, "name"), &p.name);
+        if p.origin == Origin::ThirdParty && p.publisher.is_none() {
+            c.report.error(
+                child(&path, "publisher"),
+                "a third-party product needs its publisher's support contact; add publisher",
+            );
+        }
+        if p.kinds.is_empty() {
+            c.report.error(
+                child(&path, "kinds"),
+                "no kind of problem offered; add at least one",
+            );
+        }
+        let mut kseen = BTreeSet::new();
+        for (j, pk) in p.kinds.iter().enumerate() {
+            let kpath = format!("{path}.kinds[{j}]");
+            if r.kind(&pk.kind).is_none() {
+                c.report.error(
+                    child(&kpath, "kind"),
+                    format!(
+                        "no kind \"{}\" in $.kinds; add it there or fix the id",
+                        pk.kind
+                    ),
+                );
+            }
+            if !kseen.insert(pk.kind.clone()) {
+                c.report.error(
+                    child(&kpath, "kind"),
+                    format!("kind \"{}\" is offered twice for this product", pk.kind),
+                );
+            }
+            if r.node(&pk.start).is_none() {
+                c.report.error(
+                    child(&kpath, "start"),
+                    format!("no node \"{}\" in $.nodes; add it or fix the id", pk.start),
+                );
+            }
+        }
+    }
+}
+
+fn validate_graph(c: &mut Ctx<'_>) {
+    let r = c.r;
+    let mut seen = BTreeSet::new();
+    let index: BTreeMap<&str, usize> = r
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id(), i))
+        .rev()
+        .collect();
+    let dangling = |c: &mut Ctx<'_>, path: String, target: &Option<String>, what: &str| match target
+    {
+        None => c.report.error(
+            path,
+            format!("{what} without a target: this is a dead end; set the next node"),
+        ),
+        Some(t) if !index.contains_key(t.as_str()) => c.report.error(
+            path,
+            format!("no node \"{t}\" in $.nodes (dangling reference); add it or fix the id"),
+        ),
+        _ => {}
+    };
+    for (i, n) in r.nodes.iter().enumerate() {
+        let path = format!("$.nodes[{i}]");
+        c.id(&child(&path, "id"), n.id(), &mut seen, "node");
+        match n {
+            Node::Question(q) => {
+                c.text(&child(&path, "text"), &q.text);
+                if let Some(h) = &q.help {
+                    c.text(&child(&path, "help"), h);
+                }
+                if q.answers.is_empty() {
+                    c.report.error(
+                        child(&path, "answers"),
+                        "a question without answers is a dead end; add answers",
+                    );
+                }
+                let mut aseen = BTreeSet::new();
+                for (j, a) in q.answers.iter().enumerate() {
+                    let apath = format!("{path}.answers[{j}]");
+                    c.id(&child(&apath, "id"), &a.id, &mut aseen, "answer");
+                    c.text(&child(&apath, "label"), &a.label);
+                    dangling(c, child(&apath, "next"), &a.next, "answer");
+                }
+            }
+            Node::Step(s) => {
+                c.text(&child(&path, "title"), &s.title);
+                c.text(&child(&path, "text"), &s.text);
+                c.source(&child(&path, "source"), &s.source);
+                if let Some(l) = &s.link {
+                    c.text(&format!("{path}.link.label"), &l.label);
+                    if !https_ok(&l.url) {
+                        c.report.error(
+                            format!("{path}.link.url"),
+                            format!("\"{}\" is not an https link", l.url),
+                        );
+                    }
+                }
+                dangling(
+                    c,
+                    child(&path, "still_broken"),
+                    &s.still_broken,
+                    "self-help step",
+                );
+            }
+            Node::Info(info) => {
+                c.text(&child(&path, "title"), &info.title);
+                c.text(&child(&path, "text"), &info.text);
+                dangling(c, child(&path, "next"), &info.next, "information node");
+            }
+            Node::End(e) => c.text(&child(&path, "summary"), &e.summary),
+        }
+    }
+
+    // Reachability from every product/kind start, and cycles (iterative DFS).
+    let succ = |n: &Node| -> Vec<usize> {
+        let targets: Vec<&Option<String>> = match n {
+            Node::Question(q) => q.answers.iter().map(|a| &a.next).collect(),
+            Node::Step(s) => vec![&s.still_broken],
+            Node::Info(i) => vec![&i.next],
+            Node::End(_) => vec![],
+        };
+        targets
+            .into_iter()
+            .flatten()
+            .filter_map(|t| index.get(t.as_str()).copied())
+            .collect()
+    };
+    let n = r.nodes.len();
+    // 0 = unvisited, 1 = on the stack, 2 = done
+    let mut state = vec![0u8; n];
+    let mut cycle_reported = vec![false; n];
+    for p in &r.products {
+        for pk in &p.kinds {
+            let Some(&start) = index.get(pk.start.as_str()) else {
+                continue;
+            };
+            if state[start] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, Vec<usize>)> = vec![(start, succ(&r.nodes[start]))];
+            state[start] = 1;
+            while let Some((node, next)) = stack.last_mut() {
+                let node = *node;
+                match next.pop() {
+                    Some(m) => match state[m] {
+                        0 => {
+                            state[m] = 1;
+                            let s = succ(&r.nodes[m]);
+                            stack.push((m, s));
+                        }
+                        1 if !cycle_reported[m] => {
+                            cycle_reported[m] = true;
+                            c.report.error(
+                                format!("$.nodes[{m}]"),
+                                format!(
+                                    "cycle: \"{}\" can be reached again from \"{}\"; a diagnosis must always move forward",
+                                    r.nodes[m].id(),
+                                    r.nodes[node].id()
+                                ),
+                            );
+                        }
+                        _ => {}
+                    },
+                    None => {
+                        state[node] = 2;
+                        stack.pop();
+                    }
+                }
+            }
+        }
+    }
+    for (i, node) in r.nodes.iter().enumerate() {
+        if state[i] == 0 && index.get(node.id()) == Some(&i) {
+            c.report.warning(
+                format!("$.nodes[{i}]"),
+                format!(
+                    "node \"{}\" is unreachable from every product's start; link it or remove it",
+                    node.id()
+                ),
+            );
+        }
+    }
+}
+
+fn validate_rules(c: &mut Ctx<'_>) {
+    let r = c.r;
+    let scope = rule_scope(r);
+    let mut seen = BTreeSet::new();
+    if r.rules.is_empty() {
+        c.report.error(
+            "$.rules",
+            "no rule; every diagnosis needs a rule to decide who handles it",
+        );
+    }
+    let has_available = |kind: VehicleKind| {
+        r.vehicles
+            .iter()
+            .any(|v| v.kind == kind && vehicle_available(v, &r.partner))
+    };
+    for (i, rule) in r.rules.iter().enumerate() {
+        let path = format!("$.rules[{i}]");
+        c.id(&child(&path, "id"), &rule.id, &mut seen, "rule");
+        cond::check(&rule.when, &child(&path, "when"), &scope, c.report);
+        c.text(&child(&path, "rationale"), &rule.rationale);
+        c.source(&child(&path, "source"), &rule.source);
+        let wanted = match rule.handler {
+            Handler::VendorCommercial => Some(VehicleKind::Commercial),
+            Handler::VendorTechnical => Some(VehicleKind::Technical),
+            _ => None,
+        };
+        match (&rule.vehicle, wanted) {
+            (Some(v), None) => c.report.error(
+                child(&path, "vehicle"),
+                format!("handler \"{}\" takes no vehicle; remove \"{v}\"", rule.handler.as_str()),
+            ),
+            (Some(v), Some(kind)) => match r.vehicle(v) {
+                None => c.report.error(
+                    child(&path, "vehicle"),
+                    format!("no vehicle \"{v}\" in $.vehicles"),
+                ),
+                Some(veh) if veh.kind != kind => c.report.error(
+                    child(&path, "vehicle"),
+                    format!("vehicle \"{v}\" is not a {kind:?} vehicle, as handler \"{}\" needs", rule.handler.as_str()),
+                ),
+                Some(veh) if !vehicle_available(veh, &r.partner) => c.report.warning(
+                    child(&path, "vehicle"),
+                    format!("the profile does not have vehicle \"{v}\" (contract or prerequisites missing); the partner will handle these requests itself"),
+                ),
+                _ => {}
+            },
+            (None, Some(kind)) if !has_available(kind) => c.report.warning(
+                child(&path, "handler"),
+                format!("no {kind:?} vehicle is available to this profile; the partner will handle these requests itself"),
+            ),
+            _ => {}
+        }
+        for (j, s) in rule.severities.iter().enumerate() {
+            if r.severity(s).is_none() {
+                c.report.error(
+                    format!("{path}.severities[{j}]"),
+                    format!("no severity \"{s}\" in $.severities"),
+                );
+            }
+        }
+        if !rule.severities.is_empty() && !rule.handler.partner_works_on_it() {
+            c.report.warning(
+                child(&path, "severities"),
+                format!(
+                    "handler \"{}\" sends the customer elsewhere; severities are not used",
+                    rule.handler.as_str()
+                ),
+            );
+        }
+    }
+    if c.report.has_errors() {
+        // Path checks need a sound graph and valid rules.
+        return;
+    }
+    let paths = eval::outcome_paths(r, eval::PATH_LIMIT);
+    if paths.truncated {
+        c.report.warning(
+            "$.nodes",
+            format!(
+                "more than {} diagnosis paths: only the first ones were checked for a matching rule",
+                eval::PATH_LIMIT
+            ),
+        );
+    }
+    let mut used = vec![false; r.rules.len()];
+    let mut reported = BTreeSet::new();
+    for p in &paths.paths {
+        match eval::first_matching_rule(r, &eval::path_facts(r, p)) {
+            Some(i) => used[i] = true,
+            None => {
+                if reported.insert(p.end.clone()) {
+                    let pi = r
+                        .products
+                        .iter()
+                        .position(|x| x.id == p.product)
+                        .unwrap_or(0);
+                    c.report.error(
+                        format!("$.products[{pi}]"),
+                        format!(
+                            "dead end: the path {} reaches \"{}\" but no rule matches it; add a rule (a last rule with \"when\": true catches everything)",
+                            p.describe(),
+                            p.end
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if !paths.truncated {
+        for (i, u) in used.iter().enumerate() {
+            // A rule about the partner profile may hold for another profile
+            // (scenarios override it), so only profile-free rules are flagged.
+            if !u && !mentions_partner(&r.rules[i].when) {
+                c.report.warning(
+                    format!("$.rules[{i}]"),
+                    format!(
+                        "rule \"{}\" never decides any diagnosis path with this profile (an earlier rule always wins, or its condition never holds)",
+                        r.rules[i].id
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn mentions_partner(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, x)| {
+            (k == "var" && x.as_str().is_some_and(|s| s.starts_with("partner.")))
+                || mentions_partner(x)
+        }),
+        Value::Array(a) => a.iter().any(mentions_partner),
+        _ => false,
+    }
+}
