@@ -14,7 +14,9 @@ pub enum ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigError::Unreachable(why) => write!(f, "the support configuration could not be fetched: {why}"),
+            ConfigError::Unreachable(why) => {
+                write!(f, "the support configuration could not be fetched: {why}")
+            }
             ConfigError::Invalid(why) => write!(f, "the support configuration is invalid: {why}"),
         }
     }
@@ -27,8 +29,14 @@ pub async fn fetch_ruleset(url: &str) -> Result<Ruleset, ConfigError> {
         .await
         .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
     if !response.ok() {
-        return Err(ConfigError::Unreachable(format!("HTTP {} for {url}", response.status())));
+        return Err(ConfigError::Unreachable(format!(
+            "HTTP {} for {url}",
+            response.status()
+        )));
     }
-    let body = response.text().await.map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
     frontline_core::load(&body).map_err(|e| ConfigError::Invalid(e.to_string()))
 }

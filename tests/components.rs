@@ -17,7 +17,10 @@ const RULESET: &str = include_str!("../public/rules/default.json");
 /// A fresh container attached to the test page.
 fn container() -> web_sys::HtmlElement {
     let doc = document();
-    let el = doc.create_element("div").unwrap().unchecked_into::<web_sys::HtmlElement>();
+    let el = doc
+        .create_element("div")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
     doc.body().unwrap().append_child(&el).unwrap();
     el
 }
@@ -57,8 +60,11 @@ fn product_choice_lists_every_product_and_reports_the_one_clicked() {
         }
     });
 
-    let expected: Vec<String> =
-        ruleset.products.iter().map(|p| p.name.get("fr", "en").to_owned()).collect();
+    let expected: Vec<String> = ruleset
+        .products
+        .iter()
+        .map(|p| p.name.get("fr", "en").to_owned())
+        .collect();
     assert_eq!(texts(&root, "button.fl-choice"), expected);
     assert!(texts(&root, ".fl-step__eyebrow")[0].contains("Northwind"));
 
@@ -72,15 +78,30 @@ async fn wizard_moves_from_product_to_kind_of_problem_and_back() {
     let ruleset = frontline_core::load(RULESET).unwrap();
     let first = ruleset.products[0].clone();
     let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <Wizard ruleset=ruleset.clone() /> });
+    let _mounted = leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Wizard ruleset=ruleset.clone() /> },
+    );
 
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_some());
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_some());
     click(&root, &format!("[data-testid=product-{}]", first.id));
     leptos::task::tick().await;
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_none());
-    assert_eq!(texts(&root, "[data-testid=step-kind] h1"), vec![first.name.get("en", "en").to_owned()]);
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        texts(&root, "[data-testid=step-kind] h1"),
+        vec![first.name.get("en", "en").to_owned()]
+    );
 
     click(&root, "[data-testid=step-kind] button");
     leptos::task::tick().await;
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_some());
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_some());
 }

@@ -67,7 +67,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
 }
 
 fn port(text: &str) -> Result<u16, String> {
-    text.parse().map_err(|_| format!("\"{text}\" is not a port number (0-65535)"))
+    text.parse()
+        .map_err(|_| format!("\"{text}\" is not a port number (0-65535)"))
 }
 
 async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
@@ -155,7 +156,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("frontline-dev: cannot start the async runtime: {e}");
@@ -182,15 +186,27 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ports() {
         let o = parse(args(&[])).unwrap();
-        assert_eq!((o.port, o.intake_port, o.site), (8080, 8081, PathBuf::from("dist")));
+        assert_eq!(
+            (o.port, o.intake_port, o.site),
+            (8080, 8081, PathBuf::from("dist"))
+        );
         assert!(o.exit_after.is_none() && !o.exit_on_stdin_eof);
     }
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        assert_eq!(parse(args(&["--port", "http"])).unwrap_err(), "\"http\" is not a port number (0-65535)");
-        assert_eq!(parse(args(&["--port"])).unwrap_err(), "--port needs a value");
-        assert_eq!(parse(args(&["--colour"])).unwrap_err(), "unknown argument \"--colour\"");
+        assert_eq!(
+            parse(args(&["--port", "http"])).unwrap_err(),
+            "\"http\" is not a port number (0-65535)"
+        );
+        assert_eq!(
+            parse(args(&["--port"])).unwrap_err(),
+            "--port needs a value"
+        );
+        assert_eq!(
+            parse(args(&["--colour"])).unwrap_err(),
+            "unknown argument \"--colour\""
+        );
     }
 
     #[tokio::test]
@@ -198,7 +214,10 @@ mod tests {
         let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
         let port = taken.local_addr().unwrap().port();
         let message = bind(port, "portal").await.unwrap_err();
-        assert!(message.starts_with(&format!("port {port} on 127.0.0.1 is already in use")), "{message}");
+        assert!(
+            message.starts_with(&format!("port {port} on 127.0.0.1 is already in use")),
+            "{message}"
+        );
         assert!(!message.contains('\n'));
     }
 }
