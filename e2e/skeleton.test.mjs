@@ -53,7 +53,7 @@ test('choosing a product leads to the next step', async () => {
   const product = ruleset.products[0];
   await page.getByTestId(`product-${product.id}`).click();
   await page.getByTestId('step-kind').waitFor();
-  assert.equal(await page.locator('[data-testid=step-kind] h1').innerText(), product.name.en);
+  assert.equal(await page.locator('[data-testid=step-kind] .fl-step__eyebrow').innerText(), product.name.en);
   await page.screenshot({ path: screenshotPath('kind-1280') });
   assert.deepEqual(errors, []);
   await page.close();
@@ -78,4 +78,19 @@ test('the error watcher itself catches a CSP violation (so its silence means som
   await page.waitForTimeout(100);
   assert.ok(errors.some((e) => e.startsWith('csp: style-src')), errors.join('\n'));
   await page.close();
+});
+
+test('a French browser gets the portal in French, and the switcher changes it back', async () => {
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(server.portal);
+  const title = page.locator('[data-testid=step-product] h1');
+  await title.waitFor();
+  assert.equal(await title.innerText(), 'Pour quel produit avez-vous besoin d’aide ?');
+  assert.equal(await page.getByTestId('portal').getAttribute('lang'), 'fr');
+  await page.getByLabel('Langue').selectOption('en');
+  assert.equal(await title.innerText(), 'Which product do you need help with?');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod i18n;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
