@@ -94,3 +94,15 @@ test('a French browser gets the portal in French, and the switcher changes it ba
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the mounted portal can be destroyed, leaving its container empty', async () => {
+  const page = await browser.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(server.portal);
+  await page.getByTestId('step-product').waitFor();
+  assert.ok(await page.locator('#frontline > *').count() > 0);
+  await page.evaluate(() => window.frontlinePortal.destroy());
+  assert.equal(await page.locator('#frontline > *').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
