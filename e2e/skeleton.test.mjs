@@ -25,9 +25,17 @@ test('the intake server answers its health check', async () => {
   assert.equal((await res.json()).status, 'ok');
 });
 
-test('the portal loads with no console error and shows the partner and its products', async () => {
+test('the portal is served under a strict Content-Security-Policy', async () => {
+  const res = await fetch(server.portal);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.match(csp, /style-src 'self';/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+});
+
+test('the portal loads with no console error or CSP violation and shows the partner and its products', async () => {
   const page = await browser.newPage();
-  const errors = watchErrors(page);
+  const errors = await watchErrors(page);
   await page.goto(server.portal);
   await page.getByTestId('step-product').waitFor();
   assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));
@@ -39,13 +47,13 @@ test('the portal loads with no console error and shows the partner and its produ
 
 test('choosing a product leads to the next step', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors = watchErrors(page);
+  const errors = await watchErrors(page);
   await page.goto(server.portal);
   await page.screenshot({ path: screenshotPath('welcome-1280') });
   const product = ruleset.products[0];
   await page.getByTestId(`product-${product.id}`).click();
   await page.getByTestId('step-kind').waitFor();
-  assert.equal(await page.locator('[data-testid=step-kind] h1').innerText(), product.name.en);
+  assert.equal(await page.locator('[data-testid=step-kind] .fl-step__eyebrow').innerText(), product.name.en);
   await page.screenshot({ path: screenshotPath('kind-1280') });
   assert.deepEqual(errors, []);
   await page.close();
@@ -53,10 +61,48 @@ test('choosing a product leads to the next step', async () => {
 
 test('a broken build is caught: an unreachable ruleset shows a friendly panel and logs why', async () => {
   const page = await browser.newPage();
-  const errors = watchErrors(page);
+  const errors = await watchErrors(page);
   await page.route('**/rules/default.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await page.goto(server.portal);
   await page.getByTestId('config-problem').waitFor();
   assert.ok(errors.some((e) => e.includes('support configuration could not be fetched')), errors.join('\n'));
+  await page.close();
+});
+
+test('the error watcher itself catches a CSP violation (so its silence means something)', async () => {
+  const page = await browser.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(server.portal);
+  await page.getByTestId('step-product').waitFor();
+  await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
+  await page.waitForTimeout(100);
+  assert.ok(errors.some((e) => e.startsWith('csp: style-src')), errors.join('\n'));
+  await page.close();
+});
+
+test('a French browser gets the portal in French, and the switcher changes it back', async () => {
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(server.portal);
+  const title = page.locator('[data-testid=step-product] h1');
+  await title.waitFor();
+  assert.equal(await title.innerText(), 'Pour quel produit avez-vous besoin d’aide ?');
+  assert.equal(await page.getByTestId('portal').getAttribute('lang'), 'fr');
+  await page.getByLabel('Langue').selectOption('en');
+  assert.equal(await title.innerText(), 'Which product do you need help with?');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the mounted portal can be destroyed, leaving its container empty', async () => {
+  const page = await browser.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(server.portal);
+  await page.getByTestId('step-product').waitFor();
+  assert.ok(await page.locator('#frontline > *').count() > 0);
+  await page.evaluate(() => window.frontlinePortal.destroy());
+  assert.equal(await page.locator('#frontline > *').count(), 0);
+  assert.deepEqual(errors, []);
   await page.close();
 });

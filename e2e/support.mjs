@@ -43,11 +43,19 @@ export function launchBrowser() {
   });
 }
 
-/** Records console errors and uncaught exceptions of a page. */
-export function watchErrors(page) {
+/**
+ * Records console errors, uncaught exceptions and Content-Security-Policy
+ * violations of a page: a healthy page has none of them.
+ */
+export async function watchErrors(page) {
   const errors = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+  await page.exposeFunction('__frontlineCspViolation', (what) => errors.push(`csp: ${what}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__frontlineCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+  });
   return errors;
 }
 

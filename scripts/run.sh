@@ -10,5 +10,10 @@ step "building the local servers"
 cargo build --release --quiet -p frontline-devserver
 PORT=${FRONTLINE_PORT:-8080}
 INTAKE_PORT=${FRONTLINE_INTAKE_PORT:-8081}
+for p in "$PORT" "$INTAKE_PORT"; do
+  if (: </dev/tcp/127.0.0.1/"$p") 2>/dev/null; then
+    die "port $p on 127.0.0.1 is already in use (is 'make run' already running?): stop it, or pick free ports: FRONTLINE_PORT=8090 FRONTLINE_INTAKE_PORT=8091 make run"
+  fi
+done
 step "serving: open http://127.0.0.1:$PORT/ (Ctrl-C stops)"
 exec target/release/frontline-dev --site dist --port "$PORT" --intake-port "$INTAKE_PORT"

@@ -15,6 +15,7 @@ mkdir -p "$LOGS"
 passed=0
 failed=0
 failed_layers=()
+layer_started=$SECONDS
 
 # Adds a cargo-test style log's "test result:" counts to the totals. A run
 # that failed without reporting a failed test (say, a compile error) counts
@@ -29,10 +30,12 @@ tally_cargo() { # name status log
 }
 
 record() { # name passed failed
+  local took=$((SECONDS - layer_started))
   passed=$((passed + $2))
   failed=$((failed + $3))
   [ "$3" -eq 0 ] || failed_layers+=("$1")
-  printf '    %s: %d passed, %d failed\n' "$1" "$2" "$3"
+  printf '    %s: %d passed, %d failed (%ds)\n' "$1" "$2" "$3" "$took"
+  layer_started=$SECONDS
 }
 
 check() { # name command...  (a check is one test)

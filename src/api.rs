@@ -1,6 +1,11 @@
 //! Network edge: fetching the partner's ruleset.
+//!
+//! Uses the browser's `fetch` through web-sys directly: gloo-net would export
+//! wasm-streams' JavaScript classes from our module and cost ~50 KB of wasm.
 
 use frontline_core::Ruleset;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 /// Why the ruleset is not available to the portal.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,21 +19,42 @@ pub enum ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigError::Unreachable(why) => write!(f, "the support configuration could not be fetched: {why}"),
+            ConfigError::Unreachable(why) => {
+                write!(f, "the support configuration could not be fetched: {why}")
+            }
             ConfigError::Invalid(why) => write!(f, "the support configuration is invalid: {why}"),
         }
     }
 }
 
+/// A JavaScript error as plain words.
+fn describe(error: wasm_bindgen::JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "network error".to_owned())
+}
+
+/// GETs `url` and returns its body as text, or why not.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(describe)?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!("HTTP {} for {url}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    text.as_string()
+        .ok_or_else(|| "the response is not text".to_owned())
+}
+
 /// Fetches and loads the ruleset at `url`.
 pub async fn fetch_ruleset(url: &str) -> Result<Ruleset, ConfigError> {
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
-    if !response.ok() {
-        return Err(ConfigError::Unreachable(format!("HTTP {} for {url}", response.status())));
-    }
-    let body = response.text().await.map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+    let body = fetch_text(url).await.map_err(ConfigError::Unreachable)?;
     frontline_core::load(&body).map_err(|e| ConfigError::Invalid(e.to_string()))
 }

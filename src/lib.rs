@@ -7,32 +7,25 @@
 
 pub mod api;
 pub mod app;
+pub mod i18n;
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-/// Id of the element the portal mounts into when no other is given.
-pub const CONTAINER_ID: &str = "frontline";
-
-/// Ruleset location used when the container names none in `data-config`.
+/// Ruleset location used when the page names none.
 pub const DEFAULT_CONFIG_URL: &str = "rules/default.json";
 
-/// Mounts the portal into `#frontline`, reading the ruleset location from
-/// its `data-config` attribute. Logs to the console if the element is missing
-/// rather than panicking, so a host page never sees a crash.
-pub fn mount_into_document() {
-    let Some(container) = document()
-        .get_element_by_id(CONTAINER_ID)
-        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-    else {
-        web_sys::console::error_1(
-            &format!("Frontline: no element with id \"{CONTAINER_ID}\" to mount into").into(),
-        );
-        return;
-    };
-    let config_url = container
-        .get_attribute("data-config")
+/// Mounts the portal into `container` (an element of the page or of a shadow
+/// root), reading the partner's ruleset from `config_url` (or the default
+/// location when empty). Dropping the returned handle unmounts it.
+pub fn mount_portal(
+    container: web_sys::HtmlElement,
+    config_url: Option<String>,
+) -> Box<dyn std::any::Any> {
+    let config_url = config_url
+        .filter(|url| !url.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_CONFIG_URL.to_owned());
-    // The portal lives as long as the page: keep it mounted.
-    leptos::mount::mount_to(container, move || view! { <app::App config_url /> }).forget();
+    Box::new(leptos::mount::mount_to(
+        container,
+        move || view! { <app::App config_url /> },
+    ))
 }

@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use frontline::app::{ProductChoice, Wizard};
+use frontline::app::{LanguageSwitcher, ProductChoice, UiLocale, Wizard};
+use frontline::i18n::{Key, Locale};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -17,7 +18,10 @@ const RULESET: &str = include_str!("../public/rules/default.json");
 /// A fresh container attached to the test page.
 fn container() -> web_sys::HtmlElement {
     let doc = document();
-    let el = doc.create_element("div").unwrap().unchecked_into::<web_sys::HtmlElement>();
+    let el = doc
+        .create_element("div")
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
     doc.body().unwrap().append_child(&el).unwrap();
     el
 }
@@ -51,14 +55,17 @@ fn product_choice_lists_every_product_and_reports_the_one_clicked() {
             <ProductChoice
                 partner="Northwind".to_owned()
                 products=products.clone()
-                locale="fr".to_owned()
+                fallback="en".to_owned()
                 on_choose=move |p| *sink.borrow_mut() = Some(p.id)
             />
         }
     });
 
-    let expected: Vec<String> =
-        ruleset.products.iter().map(|p| p.name.get("fr", "en").to_owned()).collect();
+    let expected: Vec<String> = ruleset
+        .products
+        .iter()
+        .map(|p| p.name.get("en", "en").to_owned())
+        .collect();
     assert_eq!(texts(&root, "button.fl-choice"), expected);
     assert!(texts(&root, ".fl-step__eyebrow")[0].contains("Northwind"));
 
@@ -72,15 +79,55 @@ async fn wizard_moves_from_product_to_kind_of_problem_and_back() {
     let ruleset = frontline_core::load(RULESET).unwrap();
     let first = ruleset.products[0].clone();
     let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <Wizard ruleset=ruleset.clone() /> });
+    let _mounted = leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Wizard ruleset=ruleset.clone() /> },
+    );
 
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_some());
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_some());
     click(&root, &format!("[data-testid=product-{}]", first.id));
     leptos::task::tick().await;
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_none());
-    assert_eq!(texts(&root, "[data-testid=step-kind] h1"), vec![first.name.get("en", "en").to_owned()]);
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        texts(&root, "[data-testid=step-kind] .fl-step__eyebrow"),
+        vec![first.name.get("en", "en").to_owned()]
+    );
 
     click(&root, "[data-testid=step-kind] button");
     leptos::task::tick().await;
-    assert!(root.query_selector("[data-testid=step-product]").unwrap().is_some());
+    assert!(root
+        .query_selector("[data-testid=step-product]")
+        .unwrap()
+        .is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_language_switcher_retranslates_the_screen() {
+    let ruleset = frontline_core::load(RULESET).unwrap();
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(UiLocale(RwSignal::new(Locale::SOURCE)));
+        view! { <LanguageSwitcher /> <Wizard ruleset=ruleset.clone() /> }
+    });
+    let title = || texts(&root, "[data-testid=step-product] h1");
+    assert_eq!(title(), vec![Locale::SOURCE.t(Key::ChooseProductTitle)]);
+
+    let select = root
+        .query_selector("[data-testid=language]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlSelectElement>();
+    select.set_value("fr");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    leptos::task::tick().await;
+    let fr = Locale::from_tag("fr").unwrap();
+    assert_eq!(title(), vec![fr.t(Key::ChooseProductTitle)]);
 }

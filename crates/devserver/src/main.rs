@@ -67,7 +67,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
 }
 
 fn port(text: &str) -> Result<u16, String> {
-    text.parse().map_err(|_| format!("\"{text}\" is not a port number (0-65535)"))
+    text.parse()
+        .map_err(|_| format!("\"{text}\" is not a port number (0-65535)"))
 }
 
 async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
@@ -84,15 +85,35 @@ async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
     })
 }
 
-fn site_router(site: PathBuf) -> Router {
+/// The strict Content-Security-Policy the portal is served under: no inline
+/// script or style, no third party; only the intake origin besides itself.
+fn content_security_policy(intake_origin: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         connect-src 'self' {intake_origin}; img-src 'self' data:; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    )
+}
+
+fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
+    let csp = HeaderValue::from_str(&content_security_policy(intake_origin))
+        .map_err(|e| format!("invalid Content-Security-Policy header: {e}"))?;
     // Hashed assets could be cached forever, but a dev server favours
     // always-fresh files over speed.
-    Router::new()
+    Ok(Router::new()
         .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        )))
 }
 
 async fn shutdown_signal(options_exit_after: Option<Duration>, exit_on_stdin_eof: bool) {
@@ -134,7 +155,10 @@ async fn serve(options: Options) -> Result<(), String> {
     println!("ready portal=http://{site_addr}/ intake=http://{intake_addr}/");
 
     let stop = shutdown_signal(options.exit_after, options.exit_on_stdin_eof);
-    let site_server = axum::serve(site, site_router(options.site));
+    let site_server = axum::serve(
+        site,
+        site_router(options.site, &format!("http://{intake_addr}"))?,
+    );
     let intake_server = axum::serve(intake, frontline_intake::router());
     tokio::select! {
         result = site_server => result.map_err(|e| format!("portal server failed: {e}")),
@@ -155,7 +179,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("frontline-dev: cannot start the async runtime: {e}");
@@ -182,15 +209,42 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ports() {
         let o = parse(args(&[])).unwrap();
-        assert_eq!((o.port, o.intake_port, o.site), (8080, 8081, PathBuf::from("dist")));
+        assert_eq!(
+            (o.port, o.intake_port, o.site),
+            (8080, 8081, PathBuf::from("dist"))
+        );
         assert!(o.exit_after.is_none() && !o.exit_on_stdin_eof);
     }
 
     #[test]
     fn bad_arguments_say_what_is_wrong() {
-        assert_eq!(parse(args(&["--port", "http"])).unwrap_err(), "\"http\" is not a port number (0-65535)");
-        assert_eq!(parse(args(&["--port"])).unwrap_err(), "--port needs a value");
-        assert_eq!(parse(args(&["--colour"])).unwrap_err(), "unknown argument \"--colour\"");
+        assert_eq!(
+            parse(args(&["--port", "http"])).unwrap_err(),
+            "\"http\" is not a port number (0-65535)"
+        );
+        assert_eq!(
+            parse(args(&["--port"])).unwrap_err(),
+            "--port needs a value"
+        );
+        assert_eq!(
+            parse(args(&["--colour"])).unwrap_err(),
+            "unknown argument \"--colour\""
+        );
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_code_and_only_the_intake_origin() {
+        let csp = content_security_policy("http://127.0.0.1:9");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        assert!(csp.contains("style-src 'self';"), "{csp}");
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:9;"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
 
     #[tokio::test]
@@ -198,7 +252,10 @@ mod tests {
         let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
         let port = taken.local_addr().unwrap().port();
         let message = bind(port, "portal").await.unwrap_err();
-        assert!(message.starts_with(&format!("port {port} on 127.0.0.1 is already in use")), "{message}");
+        assert!(
+            message.starts_with(&format!("port {port} on 127.0.0.1 is already in use")),
+            "{message}"
+        );
         assert!(!message.contains('\n'));
     }
 }
