@@ -73,7 +73,9 @@ fi
 step "4/4 formatting and lints"
 check "cargo fmt --check" cargo fmt --all --check
 check "clippy native" cargo clippy --workspace --all-targets --color never -- -D warnings
-check "clippy wasm32" cargo clippy -p frontline -p frontline-core --target wasm32-unknown-unknown --all-targets --color never -- -D warnings
+check "clippy wasm32 (app)" cargo clippy -p frontline --target wasm32-unknown-unknown --all-targets --color never -- -D warnings
+# Core's tests use native-only dev-dependencies (proptest, chrono-tz): lint its library for wasm32.
+check "clippy wasm32 (core)" cargo clippy -p frontline-core --target wasm32-unknown-unknown --lib --color never -- -D warnings
 
 if [ "${#failed_layers[@]}" -gt 0 ]; then
   printf 'failed: %s\n' "${failed_layers[*]}"
