@@ -73,7 +73,11 @@ enum Command {
         request: PathBuf,
     },
     /// Print the JSON Schema of rulesets (generated from the types).
-    Schema,
+    Schema {
+        /// Print the schema of requests (`frontline.request/v1`) instead.
+        #[arg(long)]
+        request: bool,
+    },
     /// Time evaluation and loading on generated rulesets (build with --release).
     Bench {
         /// Diagnosis nodes in the evaluation benchmark.
@@ -111,8 +115,12 @@ fn main() -> ExitCode {
             cli.json,
         ),
         Command::Verify { ruleset, request } => verify_cmd(&ruleset, &request, cli.json),
-        Command::Schema => {
-            print!("{}", frontline_core::schema::ruleset_schema());
+        Command::Schema { request } => {
+            if request {
+                print!("{}", frontline_core::request::request_schema());
+            } else {
+                print!("{}", frontline_core::schema::ruleset_schema());
+            }
             Ok(0)
         }
         Command::Bench {

@@ -27,13 +27,16 @@
 //! Cargo features: `schema` adds [`schema::ruleset_schema`] (JSON Schema via
 //! `schemars`; off by default so the WebAssembly bundle does not pay for it).
 
+pub mod adapters;
 pub mod cond;
 pub mod eval;
 pub mod hash;
 pub mod hours;
 pub mod load;
+pub mod outbox;
 mod read;
 pub mod report;
+pub mod request;
 pub mod ruleset;
 pub mod scenario;
 pub mod tz;
@@ -52,6 +55,10 @@ pub use load::{load, load_with_report, parse, validate};
 pub use report::{Level, Problem, Report};
 pub use ruleset::*;
 pub use tz::Zone;
+
+pub use adapters::{delivery_for, mailto_for, Delivery, OutgoingHttp};
+pub use outbox::Outbox;
+pub use request::{FieldProblem, MAX_REQUEST_BYTES, REQUEST_SCHEMA};
 
 /// The error [`load`] returns (kept for the app's existing imports).
 pub type LoadError = Report;

@@ -4,28 +4,57 @@
 //!
 //! Not for production: a partner serves the static files from its own site
 //! and runs its own intake.
+//!
+//! The intake it runs keeps requests in SQLite (`--db`), re-checks each
+//! decision against the ruleset the portal uses (`--ruleset`), lets the
+//! portal's own origin send to it (CORS), and injects faults on demand with
+//! `--enable-faults` (see `frontline_intake::faults`).
+//!
+//! The default ruleset names `http://127.0.0.1:8081/intake` as its intake.
+//! When the intake gets another port (port 0 in tests, another
+//! `FRONTLINE_INTAKE_PORT`), JSON files under `/rules/` are served with that
+//! literal origin replaced by the intake's real one, and the ruleset used
+//! for verification gets the same replacement, so its content hash matches
+//! the one the browser computes from what it was served.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 const USAGE: &str = "\
-usage: frontline-dev [--site DIR] [--port N] [--intake-port N] [--exit-after SECS] [--exit-on-stdin-eof]
+usage: frontline-dev [--site DIR] [--port N] [--intake-port N] [--db PATH] [--ruleset PATH]
+                     [--enable-faults] [--exit-after SECS] [--exit-on-stdin-eof]
 
 Serves the built portal from DIR (default: dist) on http://127.0.0.1:N/
 (default 8080) and the reference intake server on http://127.0.0.1:M/
 (default 8081). Port 0 picks a free port. Once both listen it prints one line:
   ready portal=http://127.0.0.1:N/ intake=http://127.0.0.1:M/
 It stops on Ctrl-C, after --exit-after seconds, or when its standard input
-closes if --exit-on-stdin-eof is given (so a test harness never leaves it behind).";
+closes if --exit-on-stdin-eof is given (so a test harness never leaves it behind).
+
+The intake keeps requests in --db (default .frontline/dev-intake.sqlite3;
+:memory: keeps nothing), re-checks them against --ruleset (default
+public/rules/default.json; skipped with a warning if that default is
+missing), accepts requests from the portal's origin, and with
+--enable-faults serves /_faults for tests. What arrived: /requests on the
+intake. JSON files under /rules/ are served with http://127.0.0.1:8081
+replaced by the intake's real origin.";
+
+/// The intake origin the default ruleset names (replaced when serving).
+const DEFAULT_INTAKE_ORIGIN: &str = "http://127.0.0.1:8081";
 
 #[derive(Debug)]
 struct Options {
@@ -34,6 +63,12 @@ struct Options {
     intake_port: u16,
     exit_after: Option<Duration>,
     exit_on_stdin_eof: bool,
+    /// `None`: in memory.
+    db: Option<PathBuf>,
+    ruleset: PathBuf,
+    /// Whether `--ruleset` was given (a missing default is only a warning).
+    ruleset_given: bool,
+    faults: bool,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -43,6 +78,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         intake_port: 8081,
         exit_after: None,
         exit_on_stdin_eof: false,
+        db: Some(PathBuf::from(".frontline/dev-intake.sqlite3")),
+        ruleset: PathBuf::from("public/rules/default.json"),
+        ruleset_given: false,
+        faults: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -59,6 +98,15 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
                 options.exit_after = Some(Duration::from_secs(secs));
             }
             "--exit-on-stdin-eof" => options.exit_on_stdin_eof = true,
+            "--db" => {
+                let db = value("--db")?;
+                options.db = (db != ":memory:").then(|| PathBuf::from(db));
+            }
+            "--ruleset" => {
+                options.ruleset = PathBuf::from(value("--ruleset")?);
+                options.ruleset_given = true;
+            }
+            "--enable-faults" => options.faults = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument \"{other}\"")),
         }
@@ -95,12 +143,53 @@ fn content_security_policy(intake_origin: &str) -> String {
     )
 }
 
+/// Replaces the default ruleset's intake origin with the real one.
+fn rewrite_intake_origin(text: &str, intake_origin: &str) -> String {
+    text.replace(DEFAULT_INTAKE_ORIGIN, intake_origin)
+}
+
+/// Serves `/rules/*.json` with the intake origin rewritten; anything else
+/// under `/rules/` as a plain file.
+async fn rules_file(site: PathBuf, intake_origin: String, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let relative = path.trim_start_matches('/');
+    let safe = !relative.is_empty()
+        && relative
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
+    if !safe || !relative.ends_with(".json") {
+        return match ServeDir::new(site).oneshot(request).await {
+            Ok(r) => r.into_response(),
+            Err(never) => match never {},
+        };
+    }
+    match tokio::fs::read_to_string(site.join(relative)).await {
+        Ok(text) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            rewrite_intake_origin(&text, &intake_origin),
+        )
+            .into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read {path}: {e}"),
+        )
+            .into_response(),
+    }
+}
+
 fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
     let csp = HeaderValue::from_str(&content_security_policy(intake_origin))
         .map_err(|e| format!("invalid Content-Security-Policy header: {e}"))?;
+    let rules = {
+        let site = site.clone();
+        let origin = intake_origin.to_string();
+        move |request: Request<Body>| rules_file(site.clone(), origin.clone(), request)
+    };
     // Hashed assets could be cached forever, but a dev server favours
     // always-fresh files over speed.
     Ok(Router::new()
+        .route("/rules/{*file}", get(rules))
         .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -114,6 +203,50 @@ fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         )))
+}
+
+/// The intake's state: database, ruleset (rewritten like the served one),
+/// CORS for the portal's origin, faults.
+fn intake_state(
+    options: &Options,
+    portal_port: u16,
+    intake_origin: &str,
+) -> Result<frontline_intake::AppState, String> {
+    let ruleset = match std::fs::read_to_string(&options.ruleset) {
+        Ok(text) => Some(
+            frontline_core::load(&rewrite_intake_origin(&text, intake_origin)).map_err(
+                |report| {
+                    format!(
+                        "the ruleset {} has errors (`frontline check` explains them):\n{report}",
+                        options.ruleset.display()
+                    )
+                },
+            )?,
+        ),
+        Err(e) if options.ruleset_given => {
+            return Err(format!(
+                "cannot read the ruleset {}: {e}; check the --ruleset path",
+                options.ruleset.display()
+            ))
+        }
+        Err(_) => {
+            eprintln!(
+                "frontline-dev: {} not found: the intake will store requests without re-checking their decisions (pass --ruleset)",
+                options.ruleset.display()
+            );
+            None
+        }
+    };
+    frontline_intake::AppState::new(frontline_intake::Config {
+        db_path: options.db.clone(),
+        ruleset,
+        allowed_origins: vec![
+            format!("http://127.0.0.1:{portal_port}"),
+            format!("http://localhost:{portal_port}"),
+        ],
+        max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
+        faults_enabled: options.faults,
+    })
 }
 
 async fn shutdown_signal(options_exit_after: Option<Duration>, exit_on_stdin_eof: bool) {
@@ -152,14 +285,14 @@ async fn serve(options: Options) -> Result<(), String> {
     let intake = bind(options.intake_port, "intake server").await?;
     let site_addr = site.local_addr().map_err(|e| e.to_string())?;
     let intake_addr = intake.local_addr().map_err(|e| e.to_string())?;
+
+    let intake_origin = format!("http://{intake_addr}");
+    let state = intake_state(&options, site_addr.port(), &intake_origin)?;
     println!("ready portal=http://{site_addr}/ intake=http://{intake_addr}/");
 
     let stop = shutdown_signal(options.exit_after, options.exit_on_stdin_eof);
-    let site_server = axum::serve(
-        site,
-        site_router(options.site, &format!("http://{intake_addr}"))?,
-    );
-    let intake_server = axum::serve(intake, frontline_intake::router());
+    let site_server = axum::serve(site, site_router(options.site, &intake_origin)?);
+    let intake_server = frontline_intake::serve(intake, state, std::future::pending());
     tokio::select! {
         result = site_server => result.map_err(|e| format!("portal server failed: {e}")),
         result = intake_server => result.map_err(|e| format!("intake server failed: {e}")),
@@ -245,6 +378,147 @@ mod tests {
             "{csp}"
         );
         assert!(!csp.contains("unsafe-inline"), "{csp}");
+    }
+
+    #[test]
+    fn intake_flags_have_dev_defaults() {
+        let o = parse(args(&[])).unwrap();
+        assert_eq!(o.db, Some(PathBuf::from(".frontline/dev-intake.sqlite3")));
+        assert_eq!(o.ruleset, PathBuf::from("public/rules/default.json"));
+        assert!(!o.ruleset_given && !o.faults);
+        let o = parse(args(&[
+            "--db",
+            ":memory:",
+            "--ruleset",
+            "r.json",
+            "--enable-faults",
+        ]))
+        .unwrap();
+        assert_eq!(o.db, None);
+        assert_eq!(o.ruleset, PathBuf::from("r.json"));
+        assert!(o.ruleset_given && o.faults);
+    }
+
+    fn temp_site(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("frontline-dev-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("rules")).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>x</title>").unwrap();
+        std::fs::write(
+            dir.join("rules/default.json"),
+            include_str!("../../../public/rules/default.json"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("rules/notes.txt"), "http://127.0.0.1:8081 stays").unwrap();
+        dir
+    }
+
+    async fn fetch(app: &Router, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        use http_body_util::BodyExt;
+        let res = app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn rules_json_points_at_the_real_intake_origin() {
+        let site = temp_site("rules");
+        let app = site_router(site.clone(), "http://127.0.0.1:45678").unwrap();
+        let (status, h, body) = fetch(&app, "/rules/default.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h["content-type"], "application/json");
+        assert!(h.contains_key("content-security-policy"));
+        assert!(
+            body.contains("\"url\": \"http://127.0.0.1:45678/intake\""),
+            "{body}"
+        );
+        assert!(!body.contains("127.0.0.1:8081"));
+        // Other files are served as they are; traversal is refused.
+        let (status, _, body) = fetch(&app, "/rules/notes.txt").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, "http://127.0.0.1:8081 stays")
+        );
+        let (status, _, _) = fetch(&app, "/rules/missing.json").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, body) = fetch(&app, "/rules/..%2Findex.html").await;
+        assert_ne!(status, StatusCode::OK, "{body}");
+        let (status, _, body) = fetch(&app, "/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("<title>x</title>"));
+        let _ = std::fs::remove_dir_all(site);
+    }
+
+    #[tokio::test]
+    async fn the_intake_verifies_against_the_rewritten_ruleset() {
+        let site = temp_site("verify");
+        let mut o = parse(args(&["--db", ":memory:", "--enable-faults"])).unwrap();
+        o.ruleset = site.join("rules/default.json");
+        let origin = "http://127.0.0.1:45679";
+        let state = intake_state(&o, 45000, origin).unwrap();
+        let served = site_router(site.clone(), origin).unwrap();
+        let (_, _, text) = fetch(&served, "/rules/default.json").await;
+        let browser_rules = frontline_core::load(&text).unwrap();
+
+        // A request decided with what the browser was served verifies.
+        let rules_in_browser = browser_rules.clone();
+        let t =
+            frontline_core::Transcript::new("m365", "billing").answer("billing-what", "dispute");
+        let frontline_core::Step::Outcome(out) =
+            frontline_core::evaluate(&rules_in_browser, &t).unwrap()
+        else {
+            panic!("expected an outcome")
+        };
+        let mut req = frontline_core::request::Request::example();
+        req.problem.product = "m365".into();
+        req.problem.kind = "billing".into();
+        req.problem.severity = Some(out.severities[0].clone());
+        req.diagnosis = vec![frontline_core::request::DiagnosisStep {
+            node: "billing-what".into(),
+            answer: "dispute".into(),
+            at: "2025-03-28T17:29:00Z".into(),
+            question: String::new(),
+            answer_label: String::new(),
+        }];
+        req.outcome = frontline_core::request::RequestOutcome::from(out.as_ref());
+        let intake = frontline_intake::router(state);
+        let post = Request::post("/intake")
+            .header("content-type", "application/json")
+            .header("idempotency-key", req.id.as_str())
+            .header("origin", "http://127.0.0.1:45000")
+            .body(Body::from(serde_json::to_string(&req).unwrap()))
+            .unwrap();
+        let res = intake.clone().oneshot(post).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(
+            res.headers()["access-control-allow-origin"],
+            "http://127.0.0.1:45000"
+        );
+        let (_, _, list) = fetch(&intake, "/requests.json").await;
+        let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+        assert_eq!(
+            list["requests"][0]["verification"]["matches"], true,
+            "{list}"
+        );
+        // Faults were passed through.
+        let (status, _, _) = fetch(&intake, "/_faults").await;
+        assert_eq!(status, StatusCode::OK);
+        let _ = std::fs::remove_dir_all(site);
+    }
+
+    #[test]
+    fn a_missing_ruleset_is_an_error_only_when_asked_for() {
+        let mut o = parse(args(&["--db", ":memory:"])).unwrap();
+        o.ruleset = PathBuf::from("/nonexistent/default.json");
+        assert!(intake_state(&o, 1, "http://127.0.0.1:2").is_ok());
+        o.ruleset_given = true;
+        let e = intake_state(&o, 1, "http://127.0.0.1:2").err().unwrap();
+        assert!(e.contains("check the --ruleset path"), "{e}");
     }
 
     #[tokio::test]

@@ -1,0 +1,607 @@
+//! The outbox: requests waiting to be delivered, as a pure state machine.
+//!
+//! What it is for: making sure a request the customer sent is never lost and
+//! never delivered as two tickets, whatever the network does. Each entry
+//! holds the exact HTTP call to make ([`OutgoingHttp`], from
+//! [`crate::adapters`]) and moves between [`State`]s:
+//!
+//! ```text
+//!            add                 begin (due, not leased)
+//!   ───────▶ Pending ───────────────────────────────▶ Sending{lease_until}
+//!              ▲  ▲                                       │
+//!              │  └── network error, timeout, 408, 429, ──┤  (retry later:
+//!              │      5xx                                 │   backoff or
+//!   retry_now  │                                          │   Retry-After)
+//!              │      other 4xx                           ▼
+//!            Failed{status, reason} ◀──────────────────── ┤
+//!                                          2xx            ▼
+//!                                       Sent{reference} ──▶ remove (after the UI showed it)
+//! ```
+//!
+//! Transient failures are retried for ever, with exponential backoff and
+//! full jitter (base [`BACKOFF_BASE_MS`], cap [`BACKOFF_CAP_MS`]) or as the
+//! server's `Retry-After` says; permanent ones (other 4xx) wait for the
+//! customer, the request kept. A 2xx always wins, even late, and marks an
+//! entry sent once.
+//!
+//! What it is not: storage, a clock, a random source or a transport. Time is
+//! milliseconds since the Unix epoch passed in (`Date.now()`), randomness a
+//! `u32` passed in (`crypto.getRandomValues`), persistence the caller's
+//! ([`Outbox::to_json`] / [`Outbox::from_json`], e.g. in `localStorage`).
+//! The lease stops a second tab from sending an entry another tab is
+//! sending; a lease that expires (the tab was closed mid-send) makes the
+//! entry due again. Duplicate deliveries that a lease cannot prevent are
+//! made harmless by the `Idempotency-Key` header.
+//!
+//! ## Usage
+//! ```
+//! use frontline_core::outbox::{Effect, Outbox};
+//! use frontline_core::adapters::OutgoingHttp;
+//! let call = OutgoingHttp {
+//!     method: "POST".into(),
+//!     url: "https://support.example.com/intake".into(),
+//!     headers: vec![],
+//!     body: "{}".into(),
+//!     content_type: "application/json".into(),
+//! };
+//! let mut outbox = Outbox::new();
+//! outbox.add("id-1", call, 1_000).unwrap();
+//! assert_eq!(outbox.due(1_000), vec!["id-1".to_string()]);
+//! let _call = outbox.begin("id-1", 1_000, 30_000).unwrap();
+//! // ... fetch(call) answered 503 ...
+//! let e = outbox.on_response("id-1", 1_500, 503, None, None, u32::MAX).unwrap();
+//! assert_eq!(e, Effect::Retry { at: 2_500 });
+//! ```
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::adapters::OutgoingHttp;
+
+/// The format version [`Outbox::to_json`] writes and [`Outbox::from_json`] reads.
+pub const OUTBOX_VERSION: u32 = 1;
+/// The first retry waits up to this long (milliseconds).
+pub const BACKOFF_BASE_MS: u64 = 1_000;
+/// No backoff waits longer than this (milliseconds).
+pub const BACKOFF_CAP_MS: u64 = 5 * 60 * 1_000;
+/// A `Retry-After` longer than this is shortened to it (milliseconds), so a
+/// misconfigured server cannot park a request for days.
+pub const MAX_RETRY_AFTER_MS: u64 = 60 * 60 * 1_000;
+/// A sensible lease for one attempt (milliseconds): longer than the fetch
+/// timeout the caller uses.
+pub const DEFAULT_LEASE_MS: u64 = 60_000;
+
+/// All entries waiting, being sent, sent (until removed) or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    /// [`OUTBOX_VERSION`].
+    pub version: u32,
+    /// Entries in the order they were added.
+    pub entries: Vec<Entry>,
+}
+
+/// One request to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The request id (also its `Idempotency-Key`).
+    pub id: String,
+    /// The exact call to make.
+    pub outgoing: OutgoingHttp,
+    /// Attempts begun so far.
+    pub attempts: u32,
+    /// When it was added (ms since the epoch).
+    pub created_at: u64,
+    /// When it may next be sent (ms since the epoch).
+    pub next_attempt_at: u64,
+    /// Where it is.
+    pub state: State,
+    /// What went wrong last (English, for logs and partners), if anything.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// Where an entry is. In JSON: `{"state": "sending", "lease_until": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StateRepr", into = "StateRepr")]
+pub enum State {
+    /// Waiting until `next_attempt_at`.
+    Pending,
+    /// Being sent by some tab until `lease_until` (ms since the epoch).
+    Sending {
+        /// After this, another tab may send it again.
+        lease_until: u64,
+    },
+    /// Delivered; `reference` is what the intake answered (`FL-000123`).
+    Sent {
+        /// The intake's reference, if it gave one.
+        reference: Option<String>,
+    },
+    /// Refused for good: tell the customer, keep the request, offer
+    /// "try again" ([`Outbox::retry_now`]) and the e-mail fallback.
+    Failed {
+        /// The HTTP status.
+        status: u16,
+        /// Why, in English.
+        reason: String,
+    },
+}
+
+/// The JSON form of [`State`]: a flat struct, because serde's internally
+/// tagged enums cost about 10 KB of WebAssembly to deserialize.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateRepr {
+    state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<State> for StateRepr {
+    fn from(s: State) -> StateRepr {
+        let mut r = StateRepr {
+            state: String::new(),
+            lease_until: None,
+            reference: None,
+            status: None,
+            reason: None,
+        };
+        r.state = match s {
+            State::Pending => "pending",
+            State::Sending { lease_until } => {
+                r.lease_until = Some(lease_until);
+                "sending"
+            }
+            State::Sent { reference } => {
+                r.reference = reference;
+                "sent"
+            }
+            State::Failed { status, reason } => {
+                r.status = Some(status);
+                r.reason = Some(reason);
+                "failed"
+            }
+        }
+        .into();
+        r
+    }
+}
+
+impl TryFrom<StateRepr> for State {
+    type Error = String;
+    fn try_from(r: StateRepr) -> Result<State, String> {
+        Ok(match (r.state.as_str(), r.lease_until, r.status) {
+            ("pending", _, _) => State::Pending,
+            ("sending", Some(lease_until), _) => State::Sending { lease_until },
+            ("sent", _, _) => State::Sent {
+                reference: r.reference,
+            },
+            ("failed", _, Some(status)) => State::Failed {
+                status,
+                reason: r.reason.unwrap_or_default(),
+            },
+            (other, _, _) => {
+                return Err(format!(
+                    "state \"{other}\" is not pending, sending (with lease_until), sent or failed (with status)"
+                ))
+            }
+        })
+    }
+}
+
+/// What a transition did (what the UI should show).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Delivered now: show the reference, then [`Outbox::remove`].
+    Sent {
+        /// The intake's reference, if any.
+        reference: Option<String>,
+    },
+    /// A second success for an entry already sent: nothing new to show.
+    AlreadySent,
+    /// A transient failure: it will be retried at `at` (ms since the epoch).
+    Retry {
+        /// When.
+        at: u64,
+    },
+    /// A permanent failure.
+    Failed {
+        /// The HTTP status.
+        status: u16,
+        /// Why, in English.
+        reason: String,
+    },
+    /// A late failure for an entry that is not being sent any more: nothing changed.
+    Ignored,
+}
+
+/// Why a transition was refused. Nothing changes when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum OutboxError {
+    /// No entry with this id (removed already?).
+    Unknown {
+        /// The id asked for.
+        id: String,
+    },
+    /// An entry with this id exists already.
+    Duplicate {
+        /// The id.
+        id: String,
+    },
+    /// Not due yet.
+    NotDue {
+        /// When it will be.
+        at: u64,
+    },
+    /// Another tab is sending it until `until`.
+    Leased {
+        /// When the lease ends.
+        until: u64,
+    },
+    /// It was delivered already.
+    AlreadySent,
+    /// It failed for good: [`Outbox::retry_now`] first.
+    Failed,
+    /// The stored text is not an outbox this version reads.
+    Unreadable {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl std::fmt::Display for OutboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutboxError::Unknown { id } => write!(f, "no request \"{id}\" in the outbox"),
+            OutboxError::Duplicate { id } => {
+                write!(f, "request \"{id}\" is in the outbox already")
+            }
+            OutboxError::NotDue { at } => write!(f, "not due before {at} ms"),
+            OutboxError::Leased { until } => {
+                write!(f, "another tab is sending it (lease until {until} ms)")
+            }
+            OutboxError::AlreadySent => f.write_str("it was delivered already"),
+            OutboxError::Failed => f.write_str(
+                "it was refused for good; retry it explicitly (retry_now) after fixing the cause",
+            ),
+            OutboxError::Unreadable { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for OutboxError {}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox::new()
+    }
+}
+
+impl Outbox {
+    /// An empty outbox.
+    pub fn new() -> Outbox {
+        Outbox {
+            version: OUTBOX_VERSION,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Reads a stored outbox. Errors (and the caller keeps the text aside
+    /// rather than overwrite it) when it is not JSON of this version.
+    pub fn from_json(text: &str) -> Result<Outbox, OutboxError> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_str(text).map_err(|e| OutboxError::Unreadable {
+            message: format!(
+                "the stored outbox is not readable ({e}); keep it for support and start a new one"
+            ),
+        })?;
+        if v.version != OUTBOX_VERSION {
+            return Err(OutboxError::Unreadable {
+                message: format!(
+                    "the stored outbox has version {}, this portal reads version {OUTBOX_VERSION}; a newer portal wrote it: reload the page",
+                    v.version
+                ),
+            });
+        }
+        serde_json::from_str(text).map_err(|e| OutboxError::Unreadable {
+            message: format!(
+                "the stored outbox is damaged ({e}); keep it for support and start a new one"
+            ),
+        })
+    }
+
+    /// The outbox as JSON, for storage.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    fn entry(&mut self, id: &str) -> Result<&mut Entry, OutboxError> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.id == id)
+            .ok_or_else(|| OutboxError::Unknown { id: id.into() })
+    }
+
+    /// Adds a request to send now.
+    pub fn add(&mut self, id: &str, outgoing: OutgoingHttp, now: u64) -> Result<(), OutboxError> {
+        if self.get(id).is_some() {
+            return Err(OutboxError::Duplicate { id: id.into() });
+        }
+        self.entries.push(Entry {
+            id: id.into(),
+            outgoing,
+            attempts: 0,
+            created_at: now,
+            next_attempt_at: now,
+            state: State::Pending,
+            last_error: None,
+        });
+        Ok(())
+    }
+
+    /// Ids that may be sent at `now` (pending and due, or sending with an
+    /// expired lease), earliest first (ties in the order added).
+    pub fn due(&self, now: u64) -> Vec<String> {
+        // An insertion sort: a handful of entries, and far less WebAssembly
+        // than the standard library's sort.
+        let mut due: Vec<(u64, &str)> = Vec::new();
+        for e in &self.entries {
+            let at = match e.state {
+                State::Pending if e.next_attempt_at <= now => e.next_attempt_at,
+                State::Sending { lease_until } if lease_until <= now => lease_until,
+                _ => continue,
+            };
+            let i = due.iter().position(|(t, _)| *t > at).unwrap_or(due.len());
+            due.insert(i, (at, e.id.as_str()));
+        }
+        due.into_iter().map(|(_, id)| id.to_string()).collect()
+    }
+
+    /// When the next entry becomes due (for a timer), if any is waiting.
+    pub fn next_wake(&self) -> Option<u64> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e.state {
+                State::Pending => Some(e.next_attempt_at),
+                State::Sending { lease_until } => Some(lease_until),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Starts an attempt: the entry is leased to the caller until
+    /// `now + lease_ms` and its call returned. Refused when it is not due,
+    /// leased by someone else, sent or failed.
+    pub fn begin(
+        &mut self,
+        id: &str,
+        now: u64,
+        lease_ms: u64,
+    ) -> Result<OutgoingHttp, OutboxError> {
+        let e = self.entry(id)?;
+        match e.state {
+            State::Pending if e.next_attempt_at > now => {
+                return Err(OutboxError::NotDue {
+                    at: e.next_attempt_at,
+                })
+            }
+            State::Sending { lease_until } if lease_until > now => {
+                return Err(OutboxError::Leased { until: lease_until })
+            }
+            State::Sent { .. } => return Err(OutboxError::AlreadySent),
+            State::Failed { .. } => return Err(OutboxError::Failed),
+            State::Pending | State::Sending { .. } => {}
+        }
+        e.attempts = e.attempts.saturating_add(1);
+        e.state = State::Sending {
+            lease_until: now.saturating_add(lease_ms),
+        };
+        Ok(e.outgoing.clone())
+    }
+
+    /// Records the intake's answer. `retry_after` is the raw `Retry-After`
+    /// header (seconds or an HTTP date), `body_reference` the reference read
+    /// from a 2xx body (see [`crate::adapters::reference_from_body`]),
+    /// `random` a fresh random number for the backoff's jitter.
+    pub fn on_response(
+        &mut self,
+        id: &str,
+        now: u64,
+        status: u16,
+        retry_after: Option<&str>,
+        body_reference: Option<String>,
+        random: u32,
+    ) -> Result<Effect, OutboxError> {
+        let e = self.entry(id)?;
+        if (200..300).contains(&status) {
+            if matches!(e.state, State::Sent { .. }) {
+                return Ok(Effect::AlreadySent);
+            }
+            e.state = State::Sent {
+                reference: body_reference.clone(),
+            };
+            e.last_error = None;
+            return Ok(Effect::Sent {
+                reference: body_reference,
+            });
+        }
+        if !matches!(e.state, State::Sending { .. }) {
+            return Ok(Effect::Ignored);
+        }
+        if is_transient(status) {
+            let delay = retry_after
+                .and_then(|h| retry_after_ms(h, now))
+                .map(|ms| ms.min(MAX_RETRY_AFTER_MS))
+                .unwrap_or_else(|| backoff_ms(e.attempts, random));
+            let why = if status == 0 {
+                "no HTTP answer".to_string()
+            } else {
+                format!("HTTP {status}")
+            };
+            Ok(schedule(e, now, delay, why))
+        } else {
+            let reason = failure_reason(status);
+            e.state = State::Failed {
+                status,
+                reason: reason.clone(),
+            };
+            e.last_error = Some(reason.clone());
+            Ok(Effect::Failed { status, reason })
+        }
+    }
+
+    /// Records a network error (no answer at all, CORS refusal, offline):
+    /// retried with backoff.
+    pub fn on_network_error(
+        &mut self,
+        id: &str,
+        now: u64,
+        random: u32,
+    ) -> Result<Effect, OutboxError> {
+        self.transient(id, now, random, "network error")
+    }
+
+    /// Records that the attempt timed out: retried with backoff.
+    pub fn on_timeout(&mut self, id: &str, now: u64, random: u32) -> Result<Effect, OutboxError> {
+        self.transient(id, now, random, "timed out")
+    }
+
+    fn transient(
+        &mut self,
+        id: &str,
+        now: u64,
+        random: u32,
+        why: &str,
+    ) -> Result<Effect, OutboxError> {
+        let e = self.entry(id)?;
+        if !matches!(e.state, State::Sending { .. }) {
+            return Ok(Effect::Ignored);
+        }
+        let delay = backoff_ms(e.attempts, random);
+        Ok(schedule(e, now, delay, why.to_string()))
+    }
+
+    /// The customer pressed "try again": a pending or failed entry becomes
+    /// due now (the attempt count, and so the backoff, is kept).
+    pub fn retry_now(&mut self, id: &str, now: u64) -> Result<(), OutboxError> {
+        let e = self.entry(id)?;
+        match e.state {
+            State::Sent { .. } => return Err(OutboxError::AlreadySent),
+            State::Sending { lease_until } if lease_until > now => {
+                return Err(OutboxError::Leased { until: lease_until })
+            }
+            _ => {}
+        }
+        e.state = State::Pending;
+        e.next_attempt_at = now;
+        Ok(())
+    }
+
+    /// Removes an entry (after the UI showed its reference, or when the
+    /// customer gave up and used the e-mail fallback) and returns it.
+    pub fn remove(&mut self, id: &str) -> Option<Entry> {
+        let i = self.entries.iter().position(|e| e.id == id)?;
+        Some(self.entries.remove(i))
+    }
+}
+
+fn schedule(e: &mut Entry, now: u64, delay: u64, why: String) -> Effect {
+    let at = now.saturating_add(delay);
+    e.state = State::Pending;
+    e.next_attempt_at = at;
+    e.last_error = Some(why);
+    Effect::Retry { at }
+}
+
+/// Whether an HTTP status is worth retrying: 408, 429, 5xx, and 0 (no
+/// status: an opaque or aborted answer).
+pub fn is_transient(status: u16) -> bool {
+    status == 0 || status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// Backoff before the retry that follows attempt number `attempts` (1 for
+/// the first): full jitter, `random / u32::MAX` of
+/// `min(BACKOFF_CAP_MS, BACKOFF_BASE_MS × 2^(attempts − 1))`.
+pub fn backoff_ms(attempts: u32, random: u32) -> u64 {
+    let exp = attempts.saturating_sub(1).min(32);
+    let ceiling = BACKOFF_BASE_MS
+        .saturating_mul(1u64 << exp)
+        .min(BACKOFF_CAP_MS);
+    let scaled = u128::from(ceiling) * u128::from(random) / u128::from(u32::MAX);
+    u64::try_from(scaled).unwrap_or(ceiling)
+}
+
+fn failure_reason(status: u16) -> String {
+    match status {
+        400 | 422 => "the intake refused the request as invalid".into(),
+        401 | 403 => "the intake does not accept requests from this portal (not authorised)".into(),
+        404 | 410 => "the intake address does not exist".into(),
+        405 => "the intake does not accept this kind of call (method not allowed)".into(),
+        409 => "the intake reports a conflict with an earlier request".into(),
+        413 => "the request is too large for the intake".into(),
+        415 => "the intake does not accept this format (unsupported content type)".into(),
+        _ => format!("the intake answered HTTP {status}"),
+    }
+}
+
+/// Milliseconds to wait according to a `Retry-After` header at `now`:
+/// delta-seconds (`120`) or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`);
+/// a date in the past is 0. `None` when unreadable.
+pub fn retry_after_ms(header: &str, now: u64) -> Option<u64> {
+    let h = header.trim();
+    if !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: u64 = h.parse().unwrap_or(u64::MAX);
+        return Some(secs.saturating_mul(1_000));
+    }
+    let at = parse_http_date(h)?;
+    Some(at.saturating_sub(now))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the only HTTP
+/// date form servers may send) into ms since the epoch.
+pub fn parse_http_date(s: &str) -> Option<u64> {
+    let parts: Vec<&str> = s.split_ascii_whitespace().collect();
+    let [wd, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    if !wd.ends_with(',') || day.len() != 2 || year.len() != 4 || time.len() != 8 {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)?;
+    let digits = |t: &str| -> Option<u32> {
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (h, rest) = time.split_once(':')?;
+    let (m, sec) = rest.split_once(':')?;
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(year)?).ok()?,
+        u32::try_from(month + 1).ok()?,
+        digits(day)?,
+    )?;
+    let t = date.and_hms_opt(digits(h)?, digits(m)?, digits(sec)?)?;
+    u64::try_from(t.and_utc().timestamp_millis()).ok()
+}

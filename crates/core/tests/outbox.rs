@@ -1,0 +1,417 @@
+//! The outbox state machine, on a simulated clock.
+
+use frontline_core::adapters::OutgoingHttp;
+use frontline_core::outbox::*;
+use proptest::prelude::*;
+
+const MAX: u32 = u32::MAX; // jitter at its top: the full backoff
+const LEASE: u64 = 30_000;
+
+fn call() -> OutgoingHttp {
+    OutgoingHttp {
+        method: "POST".into(),
+        url: "https://support.example.com/intake".into(),
+        headers: vec![("Idempotency-Key".into(), "r1".into())],
+        body: "{\"x\":1}".into(),
+        content_type: "application/json".into(),
+    }
+}
+
+fn outbox_with(id: &str, now: u64) -> Outbox {
+    let mut o = Outbox::new();
+    o.add(id, call(), now).unwrap();
+    o
+}
+
+fn state(o: &Outbox, id: &str) -> State {
+    o.get(id).unwrap().state.clone()
+}
+
+#[test]
+fn a_success_marks_the_entry_sent_with_its_reference_once() {
+    let mut o = outbox_with("r1", 0);
+    assert_eq!(o.due(0), vec!["r1"]);
+    assert_eq!(o.begin("r1", 0, LEASE).unwrap(), call());
+    assert_eq!(o.due(1), Vec::<String>::new());
+    let e = o
+        .on_response("r1", 10, 201, None, Some("FL-000001".into()), 0)
+        .unwrap();
+    assert_eq!(
+        e,
+        Effect::Sent {
+            reference: Some("FL-000001".into())
+        }
+    );
+    assert_eq!(
+        state(&o, "r1"),
+        State::Sent {
+            reference: Some("FL-000001".into())
+        }
+    );
+    // A duplicate success (another tab's attempt) changes nothing.
+    assert_eq!(
+        o.on_response("r1", 20, 200, None, Some("FL-999".into()), 0),
+        Ok(Effect::AlreadySent)
+    );
+    // A late failure never demotes it.
+    assert_eq!(
+        o.on_response("r1", 30, 503, None, None, 0),
+        Ok(Effect::Ignored)
+    );
+    assert_eq!(o.begin("r1", 40, LEASE), Err(OutboxError::AlreadySent));
+    assert!(o.due(1_000_000).is_empty());
+    assert_eq!(o.remove("r1").unwrap().id, "r1");
+    assert!(o.entries.is_empty());
+    assert_eq!(
+        o.on_response("r1", 50, 200, None, None, 0),
+        Err(OutboxError::Unknown { id: "r1".into() })
+    );
+}
+
+#[test]
+fn backoff_doubles_from_one_second_up_to_five_minutes() {
+    let mut o = outbox_with("r1", 0);
+    let mut now = 0;
+    let mut delays = Vec::new();
+    for _ in 0..12 {
+        o.begin("r1", now, LEASE).unwrap();
+        let Effect::Retry { at } = o.on_network_error("r1", now, MAX).unwrap() else {
+            panic!("expected a retry")
+        };
+        delays.push(at - now);
+        assert_eq!(
+            o.begin("r1", at - 1, LEASE),
+            Err(OutboxError::NotDue { at })
+        );
+        now = at;
+    }
+    assert_eq!(
+        delays,
+        vec![
+            1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000,
+            300_000
+        ]
+    );
+    assert_eq!(o.get("r1").unwrap().attempts, 12);
+    assert_eq!(o.get("r1").unwrap().state, State::Pending);
+}
+
+#[test]
+fn jitter_is_full_and_comes_from_the_caller() {
+    assert_eq!(backoff_ms(1, 0), 0);
+    assert_eq!(backoff_ms(1, MAX / 2), 499);
+    assert_eq!(backoff_ms(3, MAX / 4), 999);
+    assert_eq!(backoff_ms(u32::MAX, MAX), BACKOFF_CAP_MS);
+    for r in [0, 1, 12345, MAX / 3, MAX] {
+        for a in 0..40 {
+            assert!(backoff_ms(a, r) <= BACKOFF_CAP_MS);
+        }
+    }
+}
+
+#[test]
+fn transient_statuses_retry_and_never_fail() {
+    for status in [0u16, 408, 429, 500, 502, 503, 504, 599] {
+        let mut o = outbox_with("r1", 0);
+        o.begin("r1", 0, LEASE).unwrap();
+        let e = o.on_response("r1", 5, status, None, None, MAX).unwrap();
+        assert_eq!(e, Effect::Retry { at: 1_005 }, "status {status}");
+        assert_eq!(state(&o, "r1"), State::Pending);
+    }
+    let mut o = outbox_with("r1", 0);
+    o.begin("r1", 0, LEASE).unwrap();
+    assert_eq!(
+        o.on_timeout("r1", 100, MAX),
+        Ok(Effect::Retry { at: 1_100 })
+    );
+    assert_eq!(
+        o.get("r1").unwrap().last_error.as_deref(),
+        Some("timed out")
+    );
+}
+
+#[test]
+fn retry_after_seconds_and_http_date_are_honoured() {
+    let mut o = outbox_with("r1", 0);
+    o.begin("r1", 0, LEASE).unwrap();
+    assert_eq!(
+        o.on_response("r1", 1_000, 429, Some(" 120 "), None, MAX),
+        Ok(Effect::Retry { at: 121_000 })
+    );
+    // 2015-10-21T07:28:00Z = 1445412480 s.
+    let now = 1_445_412_480_000 - 90_000;
+    o.begin("r1", 121_000, LEASE).unwrap();
+    assert_eq!(
+        o.on_response(
+            "r1",
+            now,
+            503,
+            Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+            None,
+            MAX
+        ),
+        Ok(Effect::Retry {
+            at: 1_445_412_480_000
+        })
+    );
+    // A date in the past: retry now. An unreadable value: backoff.
+    assert_eq!(
+        retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", u64::MAX),
+        Some(0)
+    );
+    assert_eq!(retry_after_ms("soon", 0), None);
+    assert_eq!(retry_after_ms("-5", 0), None);
+    assert_eq!(retry_after_ms("Wed, 21 Oct 2015 07:28:00 UTC", 0), None);
+    assert_eq!(retry_after_ms("Wed, 31 Feb 2015 07:28:00 GMT", 0), None);
+    // A huge value is capped at an hour.
+    o.begin("r1", 1_445_412_480_000, LEASE).unwrap();
+    assert_eq!(
+        o.on_response("r1", 0, 503, Some("99999999999999999999999"), None, MAX),
+        Ok(Effect::Retry {
+            at: MAX_RETRY_AFTER_MS
+        })
+    );
+}
+
+#[test]
+fn other_4xx_fail_for_good_until_the_customer_retries() {
+    let mut o = outbox_with("r1", 0);
+    o.begin("r1", 0, LEASE).unwrap();
+    let e = o.on_response("r1", 10, 400, None, None, MAX).unwrap();
+    assert_eq!(
+        e,
+        Effect::Failed {
+            status: 400,
+            reason: "the intake refused the request as invalid".into()
+        }
+    );
+    assert!(
+        o.due(u64::MAX).is_empty(),
+        "a failed entry is never due by itself"
+    );
+    assert_eq!(o.begin("r1", 20, LEASE), Err(OutboxError::Failed));
+    assert_eq!(o.get("r1").unwrap().outgoing, call(), "the request is kept");
+    // The customer presses "try again".
+    o.retry_now("r1", 30).unwrap();
+    assert_eq!(o.due(30), vec!["r1"]);
+    o.begin("r1", 30, LEASE).unwrap();
+    assert_eq!(o.get("r1").unwrap().attempts, 2);
+    for status in [401u16, 403, 404, 409, 410, 413, 415, 422, 301, 100] {
+        let mut o = outbox_with("x", 0);
+        o.begin("x", 0, LEASE).unwrap();
+        assert!(
+            matches!(o.on_response("x", 1, status, None, None, 0), Ok(Effect::Failed { status: s, .. }) if s == status),
+            "status {status}"
+        );
+    }
+}
+
+#[test]
+fn retry_now_skips_the_backoff_but_not_a_live_lease() {
+    let mut o = outbox_with("r1", 0);
+    o.begin("r1", 0, LEASE).unwrap();
+    assert_eq!(
+        o.retry_now("r1", 10),
+        Err(OutboxError::Leased { until: LEASE })
+    );
+    o.on_network_error("r1", 10, MAX).unwrap();
+    assert!(o.due(11).is_empty());
+    o.retry_now("r1", 11).unwrap();
+    assert_eq!(o.due(11), vec!["r1"]);
+    o.begin("r1", 11, LEASE).unwrap();
+    o.on_response("r1", 12, 201, None, None, 0).unwrap();
+    assert_eq!(o.retry_now("r1", 13), Err(OutboxError::AlreadySent));
+}
+
+#[test]
+fn a_lease_keeps_other_tabs_away_until_it_expires() {
+    let mut o = outbox_with("r1", 0);
+    o.begin("r1", 0, LEASE).unwrap(); // tab A
+                                      // Tab B (same stored outbox) must not send it while A's lease runs.
+    assert_eq!(o.due(LEASE - 1), Vec::<String>::new());
+    assert_eq!(
+        o.begin("r1", LEASE - 1, LEASE),
+        Err(OutboxError::Leased { until: LEASE })
+    );
+    assert_eq!(o.next_wake(), Some(LEASE));
+    // Tab A was closed mid-send: after the lease, B may take over.
+    assert_eq!(o.due(LEASE), vec!["r1"]);
+    o.begin("r1", LEASE, LEASE).unwrap();
+    assert_eq!(o.get("r1").unwrap().attempts, 2);
+    assert_eq!(
+        state(&o, "r1"),
+        State::Sending {
+            lease_until: 2 * LEASE
+        }
+    );
+}
+
+#[test]
+fn the_outbox_round_trips_through_json_with_its_version() {
+    let mut o = Outbox::new();
+    o.add("a", call(), 1).unwrap();
+    o.add("b", call(), 2).unwrap();
+    o.add("c", call(), 3).unwrap();
+    o.add("d", call(), 4).unwrap();
+    assert_eq!(
+        o.add("a", call(), 5),
+        Err(OutboxError::Duplicate { id: "a".into() })
+    );
+    o.begin("b", 10, LEASE).unwrap();
+    o.begin("c", 10, LEASE).unwrap();
+    o.on_response("c", 11, 201, None, Some("FL-7".into()), 0)
+        .unwrap();
+    o.begin("d", 10, LEASE).unwrap();
+    o.on_response("d", 11, 403, None, None, 0).unwrap();
+    let text = o.to_json();
+    assert!(text.starts_with("{\"version\":1,\"entries\":["), "{text}");
+    assert!(
+        text.contains(r#""state":{"state":"sending","lease_until":30010}"#),
+        "{text}"
+    );
+    assert_eq!(Outbox::from_json(&text).unwrap(), o);
+
+    let newer = text.replacen("\"version\":1", "\"version\":2", 1);
+    let err = Outbox::from_json(&newer).unwrap_err();
+    assert!(err.to_string().contains("reload the page"), "{err}");
+    assert!(matches!(
+        Outbox::from_json("not json"),
+        Err(OutboxError::Unreadable { .. })
+    ));
+    assert!(matches!(
+        Outbox::from_json(r#"{"version":1,"entries":[{"id":1}]}"#),
+        Err(OutboxError::Unreadable { .. })
+    ));
+    // A state without what it needs is refused, not guessed.
+    let no_lease = text.replacen(r#""lease_until":30010"#, r#""reference":"x""#, 1);
+    let err = Outbox::from_json(&no_lease).unwrap_err();
+    assert!(
+        err.to_string().contains("sending (with lease_until)"),
+        "{err}"
+    );
+    let failed = r#""state":{"state":"failed","status":403,"reason":"#;
+    assert!(text.contains(failed), "{text}");
+}
+
+#[test]
+fn due_lists_the_earliest_first() {
+    let mut o = Outbox::new();
+    o.add("late", call(), 0).unwrap();
+    o.add("early", call(), 0).unwrap();
+    o.begin("late", 0, LEASE).unwrap();
+    o.on_network_error("late", 0, MAX).unwrap(); // due at 1000
+    o.begin("early", 0, LEASE).unwrap();
+    o.on_network_error("early", 0, MAX / 2).unwrap(); // due at 499
+    assert_eq!(o.due(2_000), vec!["early", "late"]);
+    assert_eq!(o.next_wake(), Some(499));
+}
+
+#[test]
+fn http_dates_are_read_exactly() {
+    assert_eq!(
+        parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(784_111_777_000)
+    );
+    assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+    assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), None);
+    assert_eq!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+    assert_eq!(parse_http_date(""), None);
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Advance(u64),
+    Begin(u8),
+    Respond(u8, u16, Option<String>),
+    NetworkError(u8),
+    Timeout(u8),
+    RetryNow(u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let status = prop_oneof![
+        Just(200u16),
+        Just(201),
+        Just(204),
+        Just(400),
+        Just(404),
+        Just(408),
+        Just(429),
+        Just(500),
+        Just(503),
+        0u16..700,
+    ];
+    let retry_after = prop::option::of(prop_oneof![
+        "[0-9]{1,4}".prop_map(String::from),
+        Just("Wed, 21 Oct 2015 07:28:00 GMT".to_string()),
+        "\\PC{0,12}".prop_map(String::from),
+    ]);
+    prop_oneof![
+        (0u64..400_000).prop_map(Op::Advance),
+        (0u8..3).prop_map(Op::Begin),
+        (0u8..3, status, retry_after).prop_map(|(i, s, r)| Op::Respond(i, s, r)),
+        (0u8..3).prop_map(Op::NetworkError),
+        (0u8..3).prop_map(Op::Timeout),
+        (0u8..3).prop_map(Op::RetryNow),
+    ]
+}
+
+proptest! {
+    /// Under any sequence of answers, attempts and clicks: no entry is lost,
+    /// none is reported sent twice, a sent one stays sent, a transient
+    /// failure never makes an entry fail, and the JSON round-trips.
+    #[test]
+    fn entries_are_never_lost_nor_sent_twice(
+        ops in prop::collection::vec(op(), 0..80),
+        random in any::<u32>(),
+    ) {
+        let ids = ["a", "b", "c"];
+        let mut o = Outbox::new();
+        for id in ids {
+            o.add(id, call(), 0).unwrap();
+        }
+        let mut now = 0u64;
+        let mut sent_effects = [0u32; 3];
+        for op in ops {
+            let before = o.clone();
+            let (i, effect) = match op {
+                Op::Advance(ms) => { now += ms; continue; }
+                Op::Begin(i) => {
+                    let r = o.begin(ids[usize::from(i)], now, LEASE);
+                    if r.is_err() {
+                        prop_assert_eq!(&o, &before, "a refused begin changes nothing");
+                    }
+                    continue;
+                }
+                Op::Respond(i, status, ra) => (i, o.on_response(ids[usize::from(i)], now, status, ra.as_deref(), Some("FL-1".into()), random)),
+                Op::NetworkError(i) => (i, o.on_network_error(ids[usize::from(i)], now, random)),
+                Op::Timeout(i) => (i, o.on_timeout(ids[usize::from(i)], now, random)),
+                Op::RetryNow(i) => { let _ = o.retry_now(ids[usize::from(i)], now); continue; }
+            };
+            let i = usize::from(i);
+            let was_sent = matches!(before.entries[i].state, State::Sent { .. });
+            match effect.unwrap() {
+                Effect::Sent { .. } => {
+                    sent_effects[i] += 1;
+                    prop_assert!(!was_sent);
+                }
+                Effect::Failed { status, .. } => prop_assert!(!is_transient(status) && !(200..300).contains(&status)),
+                Effect::Retry { at } => prop_assert!(at >= now),
+                Effect::AlreadySent => prop_assert!(was_sent),
+                Effect::Ignored => prop_assert_eq!(&o, &before),
+            }
+            let still_sent = matches!(o.entries[i].state, State::Sent { .. });
+            if was_sent {
+                prop_assert!(still_sent, "a sent entry stays sent");
+            }
+            prop_assert_eq!(o.entries.len(), 3, "no entry is lost");
+            prop_assert!(o.entries[i].attempts >= before.entries[i].attempts);
+        }
+        for (i, n) in sent_effects.iter().enumerate() {
+            prop_assert!(*n <= 1, "entry {} reported sent {} times", ids[i], n);
+            let is_sent = matches!(o.entries[i].state, State::Sent { .. });
+            prop_assert_eq!(*n == 1, is_sent);
+        }
+        prop_assert_eq!(Outbox::from_json(&o.to_json()).unwrap(), o);
+    }
+}
