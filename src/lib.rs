@@ -7,7 +7,11 @@
 
 pub mod api;
 pub mod app;
+pub mod clock;
+pub mod format;
 pub mod i18n;
+pub mod screens;
+pub mod wizard;
 
 use leptos::prelude::*;
 
