@@ -196,3 +196,24 @@ test('on a phone-sized screen the outcome fits without sideways scrolling', asyn
   await page.screenshot({ path: screenshotPath('outcome-technical-360'), fullPage: true });
   await context.close();
 });
+
+test('a reload keeps the customer\'s progress, and nothing is stored before they act', async () => {
+  const { context, page, errors } = await open();
+  await page.goto(server.portal);
+  await page.getByTestId('step-welcome').waitFor();
+  const storedBefore = await page.evaluate(() => ({
+    session: sessionStorage.length, local: localStorage.length, cookies: document.cookie,
+  }));
+  assert.deepEqual(storedBefore, { session: 0, local: 0, cookies: '' });
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.reload();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.getByTestId('restart').click();
+  await page.getByTestId('step-welcome').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'starting over forgets the journey');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

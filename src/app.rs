@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::api::{fetch_ruleset, ConfigError};
 use crate::i18n::{Key, Locale};
 use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
+use crate::storage;
 use crate::wizard::{Journey, Screen, Stage};
 
 /// The customer's UI language, shared with every screen.
@@ -199,8 +200,20 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     let locale = use_locale();
     let rules = Arc::new(ruleset);
     provide_context(Rules(rules.clone()));
-    let journey = RwSignal::new(Journey::default());
+    // Progress survives a reload of this tab, and is stored only once the
+    // customer has started.
+    let saved_as = format!("frontline.journey.{}", rules.id);
+    let journey = RwSignal::new(storage::load::<Journey>(&saved_as).unwrap_or_default());
     provide_context(journey);
+    Effect::new(move |_| {
+        journey.with(|j| {
+            if j.started {
+                storage::save(&saved_as, j)
+            } else {
+                storage::remove(&saved_as)
+            }
+        })
+    });
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Signal::derive(move || screen.with(Screen::stage));
 

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod format;
 pub mod i18n;
 pub mod screens;
+pub mod storage;
 pub mod wizard;
 
 use leptos::prelude::*;
