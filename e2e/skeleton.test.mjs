@@ -37,6 +37,8 @@ test('the portal loads with no console error or CSP violation and shows the part
   const page = await browser.newPage();
   const errors = await watchErrors(page);
   await page.goto(server.portal);
+  assert.match(await page.getByTestId('step-welcome').innerText(), new RegExp(ruleset.partner.name));
+  await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
   assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));
   const labels = await page.locator('button.fl-choice').allInnerTexts();
@@ -49,7 +51,9 @@ test('choosing a product leads to the next step', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = await watchErrors(page);
   await page.goto(server.portal);
-  await page.screenshot({ path: screenshotPath('welcome-1280') });
+  await page.getByTestId('step-welcome').waitFor();
+  await page.screenshot({ path: screenshotPath('welcome-1280'), fullPage: true });
+  await page.getByTestId('start').click();
   const product = ruleset.products[0];
   await page.getByTestId(`product-${product.id}`).click();
   await page.getByTestId('step-kind').waitFor();
@@ -73,7 +77,7 @@ test('the error watcher itself catches a CSP violation (so its silence means som
   const page = await browser.newPage();
   const errors = await watchErrors(page);
   await page.goto(server.portal);
-  await page.getByTestId('step-product').waitFor();
+  await page.getByTestId('step-welcome').waitFor();
   await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
   await page.waitForTimeout(100);
   assert.ok(errors.some((e) => e.startsWith('csp: style-src')), errors.join('\n'));
@@ -85,12 +89,12 @@ test('a French browser gets the portal in French, and the switcher changes it ba
   const page = await context.newPage();
   const errors = await watchErrors(page);
   await page.goto(server.portal);
-  const title = page.locator('[data-testid=step-product] h1');
+  const title = page.locator('[data-testid=step-welcome] h1');
   await title.waitFor();
-  assert.equal(await title.innerText(), 'Pour quel produit avez-vous besoin d’aide ?');
+  assert.equal(await title.innerText(), 'Comment pouvons-nous vous aider ?');
   assert.equal(await page.getByTestId('portal').getAttribute('lang'), 'fr');
   await page.getByLabel('Langue').selectOption('en');
-  assert.equal(await title.innerText(), 'Which product do you need help with?');
+  assert.equal(await title.innerText(), 'How can we help?');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -99,7 +103,7 @@ test('the mounted portal can be destroyed, leaving its container empty', async (
   const page = await browser.newPage();
   const errors = await watchErrors(page);
   await page.goto(server.portal);
-  await page.getByTestId('step-product').waitFor();
+  await page.getByTestId('step-welcome').waitFor();
   assert.ok(await page.locator('#frontline > *').count() > 0);
   await page.evaluate(() => window.frontlinePortal.destroy());
   assert.equal(await page.locator('#frontline > *').count(), 0);

@@ -3,7 +3,7 @@
 //! Uses the browser's `fetch` through web-sys directly: gloo-net would export
 //! wasm-streams' JavaScript classes from our module and cost ~50 KB of wasm.
 
-use frontline_core::Ruleset;
+use frontline_core::{FallbackContact, Ruleset};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -13,7 +13,12 @@ pub enum ConfigError {
     /// The request failed or the server answered with an error status.
     Unreachable(String),
     /// The file arrived but is not a valid ruleset.
-    Invalid(String),
+    Invalid {
+        /// Every problem, with its JSON path.
+        reason: String,
+        /// Whom the customer can still contact, if the file says.
+        fallback: Option<FallbackContact>,
+    },
 }
 
 impl std::fmt::Display for ConfigError {
@@ -22,7 +27,9 @@ impl std::fmt::Display for ConfigError {
             ConfigError::Unreachable(why) => {
                 write!(f, "the support configuration could not be fetched: {why}")
             }
-            ConfigError::Invalid(why) => write!(f, "the support configuration is invalid: {why}"),
+            ConfigError::Invalid { reason, .. } => {
+                write!(f, "the support configuration is invalid:\n{reason}")
+            }
         }
     }
 }
@@ -56,5 +63,8 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
 /// Fetches and loads the ruleset at `url`.
 pub async fn fetch_ruleset(url: &str) -> Result<Ruleset, ConfigError> {
     let body = fetch_text(url).await.map_err(ConfigError::Unreachable)?;
-    frontline_core::load(&body).map_err(|e| ConfigError::Invalid(e.to_string()))
+    frontline_core::parse(&body).map_err(|report| ConfigError::Invalid {
+        reason: report.to_string(),
+        fallback: frontline_core::fallback_contact(&body),
+    })
 }

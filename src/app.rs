@@ -1,10 +1,17 @@
-//! The customer's wizard. Each screen reads like what the customer sees.
+//! The portal's frame: loading the ruleset, the language, and the wizard
+//! with its progress indicator, focus management and live announcements.
 
-use frontline_core::{Product, Ruleset};
+use std::sync::Arc;
+
+use frontline_core::Ruleset;
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
 use crate::i18n::{Key, Locale};
+use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
+use crate::storage;
+use crate::wizard::{Journey, Screen, Stage};
 
 /// The customer's UI language, shared with every screen.
 #[derive(Clone, Copy)]
@@ -15,6 +22,41 @@ pub fn use_locale() -> RwSignal<Locale> {
     use_context::<UiLocale>()
         .map(|l| l.0)
         .unwrap_or_else(|| RwSignal::new(Locale::SOURCE))
+}
+
+/// The partner's ruleset, shared with every screen.
+#[derive(Clone)]
+pub struct Rules(pub Arc<Ruleset>);
+
+/// The ruleset in context. Screens are only mounted under a [`Wizard`].
+pub fn use_rules() -> Arc<Ruleset> {
+    use_context::<Rules>()
+        .map(|r| r.0)
+        .expect("screens are mounted inside <Wizard>")
+}
+
+/// A ruleset text in the customer's language (the partner's default
+/// language when the text lacks it). Screens are rebuilt when the language
+/// changes, so texts are plain strings, not reactive closures: far less
+/// WebAssembly than one reactive effect per text.
+pub fn text_of(text: &frontline_core::Text) -> String {
+    let l = use_locale().get_untracked();
+    let fallback = use_context::<Rules>()
+        .map(|r| r.0.default_language.clone())
+        .unwrap_or_default();
+    text.get(l.tag(), &fallback).to_owned()
+}
+
+/// Renders `view` again whenever the customer changes language. Inside, UI
+/// strings are plain values read with `use_locale().get_untracked()`.
+fn in_language<V: IntoView + 'static>(
+    view: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let locale = use_locale();
+    move || {
+        locale.track();
+        view()
+    }
 }
 
 /// The languages the browser says the customer prefers, best first.
@@ -49,14 +91,15 @@ pub fn App(
     view! {
         <div class="fl-portal" data-testid="portal" lang=move || locale.get().tag()>
             <header class="fl-portal__bar">
-                <LanguageSwitcher />
+                {in_language(|| view! { <LanguageSwitcher /> })}
             </header>
+            // Not rebuilt on a language change: the wizard keeps the journey.
             {move || match ruleset.get() {
-                None => view! {
-                    <p class="fl-portal__loading" role="status">{move || locale.get().t(Key::Loading)}</p>
-                }.into_any(),
+                None => in_language(|| view! {
+                    <p class="fl-portal__loading" role="status">{use_locale().get_untracked().t(Key::Loading)}</p>
+                }).into_any(),
                 Some(Ok(ruleset)) => view! { <Wizard ruleset /> }.into_any(),
-                Some(Err(error)) => view! { <ConfigProblem error /> }.into_any(),
+                Some(Err(error)) => in_language(move || view! { <ConfigProblem error=error.clone() /> }).into_any(),
             }}
         </div>
     }
@@ -66,9 +109,10 @@ pub fn App(
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
     let locale = use_locale();
+    let l = locale.get_untracked();
     view! {
         <label class="fl-language">
-            <span class="fl-language__label">{move || locale.get().t(Key::LanguageLabel)}</span>
+            <span class="fl-language__label">{l.t(Key::LanguageLabel)}</span>
             <select
                 class="fl-language__select"
                 data-testid="language"
@@ -79,8 +123,8 @@ pub fn LanguageSwitcher() -> impl IntoView {
                 }
             >
                 {Locale::all()
-                    .map(|l| view! {
-                        <option value=l.tag() selected=move || locale.get() == l>{l.t(Key::LanguageName)}</option>
+                    .map(|option| view! {
+                        <option value=option.tag() selected=option == l>{option.t(Key::LanguageName)}</option>
                     })
                     .collect_view()}
             </select>
@@ -88,93 +132,146 @@ pub fn LanguageSwitcher() -> impl IntoView {
     }
 }
 
-/// Shown when the ruleset cannot be used: a friendly panel for the customer,
-/// the exact reason for the partner in the console.
+/// Shown when the ruleset cannot be used: a friendly panel for the customer
+/// (with the partner's fallback contact when the file names one), the exact
+/// reason for the partner in the console.
 #[component]
 pub fn ConfigProblem(error: ConfigError) -> impl IntoView {
-    let locale = use_locale();
+    let l = use_locale().get_untracked();
     web_sys::console::error_1(&format!("Frontline: {error}").into());
+    let contact = match &error {
+        ConfigError::Invalid { fallback, .. } => fallback.clone(),
+        ConfigError::Unreachable(_) => None,
+    };
     view! {
         <section class="fl-panel fl-panel--problem" role="alert" data-testid="config-problem">
-            <h1 class="fl-panel__title">{move || locale.get().t(Key::ConfigProblemTitle)}</h1>
-            <p>{move || locale.get().t(Key::ConfigProblemBody)}</p>
+            <h1 class="fl-panel__title">{l.t(Key::ConfigProblemTitle)}</h1>
+            <p>{l.t(Key::ConfigProblemBody)}</p>
+            {contact.map(|c| {
+                let name = c.name.clone();
+                view! {
+                    <p>{l.format(Key::ConfigProblemContact, &[("name", &name)])}</p>
+                    <ul class="fl-list">
+                        <li><a href=format!("mailto:{}", c.email)>{c.email.clone()}</a></li>
+                        {c.phone.map(|p| view! { <li><a href=format!("tel:{}", p.replace(' ', ""))>{p.clone()}</a></li> })}
+                    </ul>
+                }
+            })}
         </section>
     }
 }
 
-/// The wizard over a loaded ruleset.
+/// The progress indicator: where the customer is among the stages.
+#[component]
+pub fn Progress(stage: Signal<Stage>) -> impl IntoView {
+    let l = use_locale().get_untracked();
+    let label = |s: Stage| match s {
+        Stage::Welcome => Key::StageWelcome,
+        Stage::Product => Key::StageProduct,
+        Stage::Problem => Key::StageProblem,
+        Stage::Diagnosis => Key::StageDiagnosis,
+        Stage::Answer => Key::StageAnswer,
+    };
+    view! {
+        <nav class="fl-progress" aria-label=l.t(Key::ProgressLabel)>
+            <ol class="fl-progress__list">
+                {Stage::ALL
+                    .into_iter()
+                    .map(|s| view! {
+                        <li
+                            class="fl-progress__item"
+                            class:fl-progress__item--done=move || s < stage.get()
+                            class:fl-progress__item--current=move || s == stage.get()
+                            aria-current=move || (s == stage.get()).then_some("step")
+                        >
+                            {l.t(label(s))}
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+/// The wizard over a loaded ruleset: one screen at a time, computed from the
+/// customer's journey by the rules core.
 #[component]
 pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     let locale = use_locale();
-    let fallback = ruleset.default_language.clone();
-    let (chosen, set_chosen) = signal(None::<Product>);
-    let partner = ruleset.partner.name.clone();
-    let products = ruleset.products.clone();
-    view! {
-        {move || match chosen.get() {
-            None => view! {
-                <ProductChoice
-                    partner=partner.clone()
-                    products=products.clone()
-                    fallback=fallback.clone()
-                    on_choose=move |p| set_chosen.set(Some(p))
-                />
-            }.into_any(),
-            Some(product) => {
-                let fallback = fallback.clone();
-                view! {
-                    <section class="fl-step" data-testid="step-kind">
-                        <p class="fl-step__eyebrow">{move || product.name.get(locale.get().tag(), &fallback).to_owned()}</p>
-                        <h1 class="fl-step__title">{move || locale.get().t(Key::ChooseKindTitle)}</h1>
-                        <button class="fl-button fl-button--secondary" on:click=move |_| set_chosen.set(None)>
-                            {move || locale.get().t(Key::Back)}
-                        </button>
-                    </section>
-                }.into_any()
+    let rules = Arc::new(ruleset);
+    provide_context(Rules(rules.clone()));
+    // Progress survives a reload of this tab, and is stored only once the
+    // customer has started.
+    let saved_as = format!("frontline.journey.{}", rules.id);
+    let journey = RwSignal::new(storage::load::<Journey>(&saved_as).unwrap_or_default());
+    provide_context(journey);
+    Effect::new(move |_| {
+        journey.with(|j| {
+            if j.started {
+                storage::save(&saved_as, j)
+            } else {
+                storage::remove(&saved_as)
             }
-        }}
-    }
-}
+        })
+    });
+    let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
+    let stage = Signal::derive(move || screen.with(Screen::stage));
 
-/// First screen: the partner's name and the product choice.
-#[component]
-pub fn ProductChoice(
-    /// The partner's name.
-    partner: String,
-    /// Products to choose from.
-    products: Vec<Product>,
-    /// Ruleset language used when a text lacks the customer's.
-    fallback: String,
-    /// Called with the product the customer picked.
-    on_choose: impl Fn(Product) + Clone + 'static,
-) -> impl IntoView {
-    let locale = use_locale();
+    // After the customer acts, move focus to the new step's heading and
+    // announce it, so keyboard and screen-reader users follow along. Not on
+    // first display: a portal must not steal focus from the page.
+    let body = NodeRef::<html::Div>::new();
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |previous: Option<Screen>| {
+        let current = screen.get();
+        if previous.is_some_and(|p| p != current) {
+            request_animation_frame(move || {
+                let Some(body) = body.get_untracked() else {
+                    return;
+                };
+                if let Ok(Some(title)) = body.query_selector(".fl-step__title") {
+                    announcement.set(title.text_content().unwrap_or_default());
+                    if let Ok(title) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(title)
+                    {
+                        let _ = title.focus();
+                    }
+                }
+            });
+        }
+        current
+    });
+
     view! {
-        <section class="fl-step" data-testid="step-product">
-            <p class="fl-step__eyebrow">{move || locale.get().format(Key::SupportOf, &[("partner", &partner)])}</p>
-            <h1 class="fl-step__title">{move || locale.get().t(Key::ChooseProductTitle)}</h1>
-            <ul class="fl-choices">
-                {products
-                    .into_iter()
-                    .map(|product| {
-                        let on_choose = on_choose.clone();
-                        let fallback = fallback.clone();
-                        let name = product.name.clone();
-                        let id = product.id.clone();
-                        view! {
-                            <li>
-                                <button
-                                    class="fl-choice"
-                                    data-testid=format!("product-{id}")
-                                    on:click=move |_| on_choose(product.clone())
-                                >
-                                    {move || name.get(locale.get().tag(), &fallback).to_owned()}
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        </section>
+        {in_language(move || view! { <Progress stage /> })}
+        <p class="fl-visually-hidden" role="status" aria-live="polite" data-testid="announcer">
+            {move || announcement.get()}
+        </p>
+        <div class="fl-wizard" node_ref=body>
+            {move || {
+                locale.track();
+                match screen.get() {
+                Screen::Welcome => view! { <Welcome /> }.into_any(),
+                Screen::Step(frontline_core::Step::ChooseProduct { products }) => view! { <ProductChoice products /> }.into_any(),
+                Screen::Step(frontline_core::Step::ChooseKind { product, kinds }) => view! { <KindChoice product kinds /> }.into_any(),
+                Screen::Step(frontline_core::Step::Ask { node }) => view! { <NodeView node /> }.into_any(),
+                Screen::Step(frontline_core::Step::Resolved { node }) => view! { <Resolved node /> }.into_any(),
+                Screen::Step(frontline_core::Step::Outcome(outcome)) => view! { <OutcomeView outcome=*outcome /> }.into_any(),
+                Screen::Broken(error) => view! { <Broken error /> }.into_any(),
+            }}}
+        </div>
+        <Show when=move || stage.get() != Stage::Welcome>
+            <div class="fl-nav">{move || {
+                let l = locale.get();
+                view! {
+                <button class="fl-button fl-button--secondary" data-testid="back" on:click=move |_| {
+                    journey.update(|j| { j.back(); });
+                }>
+                    {l.t(Key::Back)}
+                </button>
+                <button class="fl-button fl-button--link" data-testid="restart" on:click=move |_| journey.update(Journey::restart)>
+                    {l.t(Key::StartOver)}
+                </button>
+            }}}</div>
+        </Show>
     }
 }

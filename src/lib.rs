@@ -7,7 +7,12 @@
 
 pub mod api;
 pub mod app;
+pub mod clock;
+pub mod format;
 pub mod i18n;
+pub mod screens;
+pub mod storage;
+pub mod wizard;
 
 use leptos::prelude::*;
 

@@ -2,11 +2,9 @@
 //! their DOM. Run by `make test` through wasm-bindgen-test-runner.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use frontline::app::{LanguageSwitcher, ProductChoice, UiLocale, Wizard};
+use frontline::app::{LanguageSwitcher, Progress, UiLocale, Wizard};
 use frontline::i18n::{Key, Locale};
+use frontline::wizard::Stage;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -34,6 +32,10 @@ fn texts(root: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
         .collect()
 }
 
+fn exists(root: &web_sys::HtmlElement, selector: &str) -> bool {
+    root.query_selector(selector).unwrap().is_some()
+}
+
 fn click(root: &web_sys::HtmlElement, selector: &str) {
     root.query_selector(selector)
         .unwrap()
@@ -42,79 +44,59 @@ fn click(root: &web_sys::HtmlElement, selector: &str) {
         .click();
 }
 
-#[wasm_bindgen_test]
-fn product_choice_lists_every_product_and_reports_the_one_clicked() {
-    let ruleset = frontline_core::load(RULESET).unwrap();
-    let root = container();
-    let chosen = Rc::new(RefCell::new(None::<String>));
-    let sink = chosen.clone();
-    let products = ruleset.products.clone();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || {
-        let sink = sink.clone();
-        view! {
-            <ProductChoice
-                partner="Northwind".to_owned()
-                products=products.clone()
-                fallback="en".to_owned()
-                on_choose=move |p| *sink.borrow_mut() = Some(p.id)
-            />
-        }
-    });
+fn mount_wizard(root: &web_sys::HtmlElement) -> impl Drop {
+    let ruleset = frontline_core::parse(RULESET).unwrap();
+    leptos::mount::mount_to(root.clone(), move || {
+        provide_context(UiLocale(RwSignal::new(Locale::SOURCE)));
+        view! { <LanguageSwitcher /> <Wizard ruleset=ruleset.clone() /> }
+    })
+}
 
-    let expected: Vec<String> = ruleset
+#[wasm_bindgen_test]
+async fn the_wizard_lists_every_product_then_the_kinds_of_the_one_chosen() {
+    let rules = frontline_core::parse(RULESET).unwrap();
+    let root = container();
+    let _mounted = mount_wizard(&root);
+
+    assert!(exists(&root, "[data-testid=step-welcome]"));
+    assert!(texts(&root, "[data-testid=step-welcome]")[0].contains(&rules.partner.name));
+    click(&root, "[data-testid=start]");
+    leptos::task::tick().await;
+
+    let names: Vec<String> = rules
         .products
         .iter()
         .map(|p| p.name.get("en", "en").to_owned())
         .collect();
-    assert_eq!(texts(&root, "button.fl-choice"), expected);
-    assert!(texts(&root, ".fl-step__eyebrow")[0].contains("Northwind"));
-
-    let last = ruleset.products.last().unwrap();
-    click(&root, &format!("[data-testid=product-{}]", last.id));
-    assert_eq!(chosen.borrow().as_deref(), Some(last.id.as_str()));
-}
-
-#[wasm_bindgen_test]
-async fn wizard_moves_from_product_to_kind_of_problem_and_back() {
-    let ruleset = frontline_core::load(RULESET).unwrap();
-    let first = ruleset.products[0].clone();
-    let root = container();
-    let _mounted = leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <Wizard ruleset=ruleset.clone() /> },
-    );
-
-    assert!(root
-        .query_selector("[data-testid=step-product]")
-        .unwrap()
-        .is_some());
-    click(&root, &format!("[data-testid=product-{}]", first.id));
-    leptos::task::tick().await;
-    assert!(root
-        .query_selector("[data-testid=step-product]")
-        .unwrap()
-        .is_none());
     assert_eq!(
-        texts(&root, "[data-testid=step-kind] .fl-step__eyebrow"),
-        vec![first.name.get("en", "en").to_owned()]
+        texts(&root, "[data-testid=step-product] button.fl-choice"),
+        names
     );
 
-    click(&root, "[data-testid=step-kind] button");
+    let azure = rules.product("azure").unwrap();
+    click(&root, "[data-testid=product-azure]");
     leptos::task::tick().await;
-    assert!(root
-        .query_selector("[data-testid=step-product]")
-        .unwrap()
-        .is_some());
+    let kinds: Vec<String> = azure
+        .kinds
+        .iter()
+        .map(|k| rules.kind(&k.kind).unwrap().name.get("en", "en").to_owned())
+        .collect();
+    assert_eq!(
+        texts(&root, "[data-testid=step-kind] .fl-choice__title"),
+        kinds
+    );
+
+    click(&root, "[data-testid=back]");
+    leptos::task::tick().await;
+    assert!(exists(&root, "[data-testid=step-product]"));
 }
 
 #[wasm_bindgen_test]
-async fn the_language_switcher_retranslates_the_screen() {
-    let ruleset = frontline_core::load(RULESET).unwrap();
+async fn the_language_switcher_retranslates_the_screen_and_keeps_the_journey() {
     let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(UiLocale(RwSignal::new(Locale::SOURCE)));
-        view! { <LanguageSwitcher /> <Wizard ruleset=ruleset.clone() /> }
-    });
+    let _mounted = mount_wizard(&root);
+    click(&root, "[data-testid=start]");
+    leptos::task::tick().await;
     let title = || texts(&root, "[data-testid=step-product] h1");
     assert_eq!(title(), vec![Locale::SOURCE.t(Key::ChooseProductTitle)]);
 
@@ -129,5 +111,28 @@ async fn the_language_switcher_retranslates_the_screen() {
         .unwrap();
     leptos::task::tick().await;
     let fr = Locale::from_tag("fr").unwrap();
-    assert_eq!(title(), vec![fr.t(Key::ChooseProductTitle)]);
+    assert_eq!(
+        title(),
+        vec![fr.t(Key::ChooseProductTitle)],
+        "still on the product step, in French"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_progress_indicator_marks_done_current_and_upcoming_stages() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        view! { <Progress stage=Signal::stored(Stage::Problem) /> }
+    });
+    assert_eq!(texts(&root, "[aria-current=step]"), vec!["Problem"]);
+    assert_eq!(
+        texts(&root, ".fl-progress__item--done"),
+        vec!["Welcome", "Product"]
+    );
+    assert_eq!(
+        root.query_selector_all(".fl-progress__item")
+            .unwrap()
+            .length(),
+        Stage::ALL.len() as u32
+    );
 }

@@ -1,0 +1,219 @@
+// The customer's wizard, driven through the default ruleset the way a
+// customer would: the answers come from the partner's own scenarios file, and
+// each test asserts what the customer is told.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+
+const rules = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
+const { scenarios } = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.scenarios.json'), 'utf8'));
+const scenario = (name) => scenarios.find((s) => s.name === name) ?? assert.fail(`no scenario "${name}"`);
+const vehicleName = (id) => rules.vehicles.find((v) => v.id === id).name.en;
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  return { context, page, errors };
+}
+
+/** Clicks through a scenario's transcript as a customer would. */
+async function walk(page, transcript) {
+  await page.goto(server.portal);
+  await page.getByTestId('start').click();
+  await page.getByTestId(`product-${transcript.product}`).click();
+  await page.getByTestId(`kind-${transcript.kind}`).click();
+  for (const { node, answer } of transcript.answers) {
+    const shown = page.locator(`[data-node="${node}"]`);
+    await shown.waitFor();
+    if (answer === 'fixed') await page.getByTestId('fixed').click();
+    else if (answer === 'still_broken') await page.getByTestId('still-broken').click();
+    else if (answer === 'continue') await page.getByTestId('continue').click();
+    else await shown.getByTestId(`answer-${answer}`).click();
+  }
+}
+
+async function outcome(page) {
+  const section = page.getByTestId('step-outcome');
+  await section.waitFor();
+  return {
+    handler: await section.getAttribute('data-handler'),
+    headline: await page.getByTestId('outcome-headline').innerText(),
+    rationale: await page.getByTestId('outcome-rationale').innerText(),
+  };
+}
+
+test('self-help that works ends with a thank-you and nothing to send', async () => {
+  const { context, page, errors } = await open();
+  await walk(page, scenario('mailbox full fixed by the diagnostic: nothing to send').transcript);
+  await page.getByTestId('step-resolved').waitFor();
+  assert.match(await page.getByTestId('step-resolved').innerText(), /Glad it works again/);
+  assert.equal(await page.getByTestId('outcome-next').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a how-to question stays with the partner, with its reason and contact methods', async () => {
+  const { context, page, errors } = await open();
+  await walk(page, scenario('azure billing question: Northwind answers').transcript);
+  const o = await outcome(page);
+  assert.equal(o.handler, 'partner');
+  assert.equal(o.headline, `${rules.partner.name} handles this for you.`);
+  assert.equal(o.rationale, rules.rules.find((r) => r.id === 'how-to').rationale.en);
+  assert.ok(await page.getByTestId('contact-email').isVisible());
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a service incident is escalated to Microsoft through the partner\'s technical vehicle', async () => {
+  const { context, page, errors } = await open();
+  const s = scenario('m365 incident on service health: Microsoft technical');
+  await walk(page, s.transcript);
+  const o = await outcome(page);
+  assert.equal(o.handler, 'vendor_technical');
+  assert.ok(o.headline.includes(`escalates this to Microsoft through ${vehicleName(s.expect.vehicle)}`), o.headline);
+  await page.screenshot({ path: screenshotPath('outcome-technical-1280'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a billing dispute goes to Microsoft through commercial support', async () => {
+  const { context, page } = await open();
+  const s = scenario('m365 billing dispute: Microsoft commercial support');
+  await walk(page, s.transcript);
+  const o = await outcome(page);
+  assert.equal(o.handler, 'vendor_commercial');
+  assert.ok(o.headline.includes(vehicleName(s.expect.vehicle)), o.headline);
+  await context.close();
+});
+
+test('a Marketplace product is sent to its publisher, with the publisher\'s contact', async () => {
+  const { context, page } = await open();
+  await walk(page, scenario('Marketplace product: its publisher').transcript);
+  const o = await outcome(page);
+  assert.equal(o.handler, 'publisher');
+  assert.match(o.headline, /publisher supports it/);
+  assert.ok(await page.getByTestId('outcome-contact').isVisible());
+  assert.equal(await page.getByTestId('outcome-responses').count(), 0, 'no deadline: the partner does not take it');
+  await context.close();
+});
+
+test('a priced severity shows its price before anything is sent', async () => {
+  const { context, page } = await open();
+  await walk(page, scenario('m365 bug, severity A at night: 24x7, 2 hours, price per incident').transcript);
+  await outcome(page);
+  assert.match(await page.getByTestId('price-A').innerText(), /€250 per incident/);
+  assert.match(await page.getByTestId('response-A').innerText(), /24 hours a day/);
+  await context.close();
+});
+
+test('out of hours: the welcome screen says when it opens, in the customer\'s own time too', async () => {
+  // Saturday 28 November 2026, 12:00 UTC; the customer is in New York.
+  const { context, page, errors } = await open({ timezoneId: 'America/New_York' });
+  await page.clock.setFixedTime(new Date('2026-11-28T12:00:00Z'));
+  await page.goto(server.portal);
+  const status = await page.getByTestId('open-status').innerText();
+  assert.equal(status, 'Closed now. Opens Monday 08:00 (Paris time) — your time: Monday 02:00');
+  // And a deadline counted in business hours starts on Monday morning.
+  await walk(page, scenario('azure billing question: Northwind answers').transcript);
+  assert.match(await page.getByTestId('response-C').innerText(), /by Monday 16:00 \(Paris time\) — your time: Monday 10:00/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('back undoes one step at a time and start over returns to the welcome screen', async () => {
+  const { context, page } = await open();
+  await walk(page, scenario('azure billing question: Northwind answers').transcript);
+  await outcome(page);
+  await page.getByTestId('back').click();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.getByTestId('back').click();
+  await page.getByTestId('step-kind').waitFor();
+  await page.getByTestId('restart').click();
+  await page.getByTestId('step-welcome').waitFor();
+  await context.close();
+});
+
+test('the whole flow works with the keyboard alone, and focus follows each new step', async () => {
+  const { context, page, errors } = await open();
+  await page.goto(server.portal);
+  await page.getByTestId('step-welcome').waitFor();
+  // Tab from the top of the page to "Get help".
+  for (let i = 0; i < 10 && !(await page.getByTestId('start').evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await page.getByTestId('step-product').waitFor();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('fl-step__title'));
+  const choose = async (testid) => {
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((id) => document.activeElement?.dataset.testid === id, testid)) break;
+    }
+    await page.keyboard.press('Enter');
+  };
+  await choose('product-m365');
+  await page.getByTestId('step-kind').waitFor();
+  await choose('kind-billing');
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await choose('answer-dispute');
+  await page.getByTestId('step-outcome').waitFor();
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'outcome-headline');
+  assert.match(await page.getByTestId('announcer').innerText(), /escalates this to Microsoft/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('in French, the whole journey speaks French, ruleset texts included', async () => {
+  const { context, page, errors } = await open({ locale: 'fr-FR' });
+  await walk(page, scenario('m365 billing dispute: Microsoft commercial support').transcript);
+  const o = await outcome(page);
+  assert.match(o.headline, /transmet ce problème à Microsoft via Support des problèmes commerciaux/);
+  assert.equal(o.rationale, rules.rules.find((r) => r.id === 'billing-dispute').rationale.fr);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('on a phone-sized screen the outcome fits without sideways scrolling', async () => {
+  const { context, page } = await open({ viewport: { width: 360, height: 740 } });
+  await walk(page, scenario('m365 bug, severity A at night: 24x7, 2 hours, price per incident').transcript);
+  await outcome(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: screenshotPath('outcome-technical-360'), fullPage: true });
+  await context.close();
+});
+
+test('a reload keeps the customer\'s progress, and nothing is stored before they act', async () => {
+  const { context, page, errors } = await open();
+  await page.goto(server.portal);
+  await page.getByTestId('step-welcome').waitFor();
+  const storedBefore = await page.evaluate(() => ({
+    session: sessionStorage.length, local: localStorage.length, cookies: document.cookie,
+  }));
+  assert.deepEqual(storedBefore, { session: 0, local: 0, cookies: '' });
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.reload();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.getByTestId('restart').click();
+  await page.getByTestId('step-welcome').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'starting over forgets the journey');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make bench`: measure, on this machine, and write BENCHMARKS.md.
+# Timings are benchmarks, never tests: machines are noisy. Each table says
+# what was measured, where, when and with which command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/lib.sh
+
+step "rules core, native (frontline bench, release)"
+cargo build --release --quiet -p frontline-cli
+native=$(target/release/frontline --json bench)
+
+step "rules core, WebAssembly in headless Chromium (release)"
+wasm=$(CHROMEDRIVER=/usr/bin/chromedriver cargo test --release -p frontline \
+  --target wasm32-unknown-unknown --test bench -- --include-ignored --nocapture 2>&1 |
+  sed -n 's/.*BENCH //p' | tail -n 1)
+[ -n "$wasm" ] || die "the wasm benchmark printed no result"
+
+step "bundle sizes (release build)"
+scripts/build.sh >/dev/null 2>&1 || die "the release build failed: run scripts/build.sh"
+sizes=$(scripts/size-report.sh dist)
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+NATIVE="$native" WASM="$wasm" SIZES="$sizes" CPU="$cpu" CORES="$(nproc)" \
+RUSTC="$(rustc --version)" CHROMIUM="$(/usr/bin/chromium --version 2>/dev/null | head -n1)" \
+DATE="$(date -u +%Y-%m-%d)" node - <<'JS'
+const fs = require('fs');
+const n = JSON.parse(process.env.NATIVE), w = JSON.parse(process.env.WASM);
+const f = (x) => x.toFixed(x < 10 ? 2 : 1);
+const row = (what, goal, unit, a, b) =>
+  `| ${what} | ${goal} | ${f(a.median)} ${unit} (${f(a.min)}–${f(a.max)}) | ${f(b.median)} ${unit} (${f(b.min)}–${f(b.max)}) |`;
+const ev = (x) => ({ median: x.median_us, min: x.min_us, max: x.max_us });
+const ld = (x) => ({ median: x.median_ms, min: x.min_ms, max: x.max_ms });
+const out = `# Benchmarks
+
+Measured by \`make bench\` (scripts/bench.sh), which rewrites this file.
+Timings are medians with the min–max spread; they are benchmarks, not tests.
+
+- Date: ${process.env.DATE}
+- Machine: ${process.env.CPU}, ${process.env.CORES} cores
+- Toolchain: ${process.env.RUSTC}; ${process.env.CHROMIUM} (headless)
+
+## Rules core (issue 3)
+
+Generated rulesets (\`frontline_core::bench\`): a ternary tree of
+${n.evaluate.nodes} diagnosis nodes, evaluated along its deepest path
+(${n.evaluate.depth} answers); and a ${(n.load.bytes / 1e6).toFixed(2)} MB ruleset, parsed and fully
+validated. Native: \`frontline --json bench\` (release), one evaluation per
+sample. WebAssembly: \`tests/bench.rs\` in headless Chromium (release build,
+\`cargo test --release --target wasm32-unknown-unknown --test bench -- --include-ignored\`),
+evaluations timed in batches of 100 because \`performance.now()\` is coarse.
+
+| what | goal | native | wasm in Chromium |
+|---|---|---|---|
+${row('one evaluation step, 5,000-node ruleset', '≤ 1 ms in wasm', 'µs', ev(n.evaluate), ev(w.evaluate))}
+${row('load + validate, 1 MB ruleset', '≤ 50 ms in wasm', 'ms', ld(n.load), ld(w.load))}
+
+## Bundle (release build)
+
+What the standalone portal page downloads, raw and \`gzip -9\`
+(\`scripts/size-report.sh dist\`). The budget for the portal is 120 KB gzip
+in all: not met yet (see README, "Size").
+
+\`\`\`
+${process.env.SIZES}
+\`\`\`
+`;
+fs.writeFileSync('BENCHMARKS.md', out);
+JS
+step "wrote BENCHMARKS.md"

@@ -1,0 +1,31 @@
+//! Time edge: the browser's clock and the customer's time zone.
+
+use chrono::{DateTime, Utc};
+use frontline_core::Zone;
+use wasm_bindgen::JsValue;
+
+use crate::format::Today;
+
+/// The current instant, from the browser's clock.
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// The customer's IANA time zone as the browser reports it, else UTC.
+pub fn customer_zone() -> Zone {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|zone| zone.as_string())
+        .and_then(|name| Zone::named(&name))
+        .unwrap_or_else(Zone::utc)
+}
+
+/// Today's date for the partner and for the customer.
+pub fn today(now: DateTime<Utc>, partner: &Zone, customer: &Zone) -> Today {
+    Today {
+        partner: partner.to_local(now).date(),
+        customer: customer.to_local(now).date(),
+    }
+}
