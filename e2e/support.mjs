@@ -14,7 +14,7 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 export function startServer() {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
   const child = spawn(bin, ['--site', join(ROOT, 'dist'), '--port', '0', '--intake-port', '0',
-    '--exit-on-stdin-eof', '--exit-after', '900'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    '--exit-on-stdin-eof', '--exit-after', '900', '--db', ':memory:', '--enable-faults'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);

@@ -18,6 +18,17 @@ need_cmd rustup "Frontline needs rustup to add the wasm32 target; install Rust w
 need_cmd node "install Node.js 20 or newer (Debian: apt-get install nodejs npm)"
 need_cmd npm "install npm (Debian: apt-get install npm)"
 
+# 0. A C compiler: the intake server's SQLite is compiled from C.
+if ! command -v cc >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    step "installing a C compiler (gcc) for SQLite"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null
+  else
+    die "no C compiler (cc) found. Run as root: apt-get update && apt-get install -y gcc libc6-dev"
+  fi
+fi
+
 # 1. The WebAssembly target.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target"

@@ -45,12 +45,12 @@ check() { # name command...  (a check is one test)
 }
 
 step "1/4 native tests (cargo test --workspace)"
-cargo test --workspace --color never 2>&1 | tee "$LOGS/cargo-test.log"
+cargo test --workspace --no-fail-fast --color never 2>&1 | tee "$LOGS/cargo-test.log"
 tally_cargo "cargo test" "${PIPESTATUS[0]}" "$LOGS/cargo-test.log"
 
 step "2/4 component tests in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-  cargo test -p frontline --target wasm32-unknown-unknown --color never 2>&1 | tee "$LOGS/wasm-test.log"
+  cargo test -p frontline --target wasm32-unknown-unknown --no-fail-fast --color never 2>&1 | tee "$LOGS/wasm-test.log"
 tally_cargo "wasm-bindgen-test" "${PIPESTATUS[0]}" "$LOGS/wasm-test.log"
 
 step "3/4 end-to-end tests in headless Chromium (Playwright)"

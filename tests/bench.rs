@@ -11,13 +11,20 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_default()
 }
 
 /// (median, min, max) of the samples.
 fn stats(mut samples: Vec<f64>) -> (f64, f64, f64) {
     samples.sort_by(f64::total_cmp);
-    (samples[samples.len() / 2], samples[0], samples[samples.len() - 1])
+    (
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    )
 }
 
 #[wasm_bindgen_test]
@@ -34,7 +41,10 @@ fn rules_core_in_wasm() {
         let start = now_ms();
         for _ in 0..BATCH {
             let step = evaluate(&rules, &transcript);
-            assert!(matches!(step, Ok(Step::Outcome(_))), "the transcript reaches an outcome");
+            assert!(
+                matches!(step, Ok(Step::Outcome(_))),
+                "the transcript reaches an outcome"
+            );
         }
         eval_us.push((now_ms() - start) * 1000.0 / BATCH as f64);
     }

@@ -45,6 +45,13 @@ fn click(root: &web_sys::HtmlElement, selector: &str) {
 }
 
 fn mount_wizard(root: &web_sys::HtmlElement) -> impl Drop {
+    // Tests share one page: start each from a clean session, as a new tab would.
+    window()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
     let ruleset = frontline_core::parse(RULESET).unwrap();
     leptos::mount::mount_to(root.clone(), move || {
         provide_context(UiLocale(RwSignal::new(Locale::SOURCE)));
