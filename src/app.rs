@@ -8,7 +8,9 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
+use crate::delivery::Courier;
 use crate::i18n::{Key, Locale};
+use crate::request_screens::{DeliveryView, RequestFormView, ReviewView};
 use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
 use crate::storage;
 use crate::wizard::{Journey, Screen, Stage};
@@ -171,6 +173,8 @@ pub fn Progress(stage: Signal<Stage>) -> impl IntoView {
         Stage::Problem => Key::StageProblem,
         Stage::Diagnosis => Key::StageDiagnosis,
         Stage::Answer => Key::StageAnswer,
+        Stage::Request => Key::StageRequest,
+        Stage::Sent => Key::StageSent,
     };
     view! {
         <nav class="fl-progress" aria-label=l.t(Key::ProgressLabel)>
@@ -214,6 +218,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             }
         })
     });
+    provide_context(Courier::start(rules.intake.adapter));
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Signal::derive(move || screen.with(Screen::stage));
 
@@ -256,10 +261,13 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                 Screen::Step(frontline_core::Step::Ask { node }) => view! { <NodeView node /> }.into_any(),
                 Screen::Step(frontline_core::Step::Resolved { node }) => view! { <Resolved node /> }.into_any(),
                 Screen::Step(frontline_core::Step::Outcome(outcome)) => view! { <OutcomeView outcome=*outcome /> }.into_any(),
+                Screen::Form(outcome) => view! { <RequestFormView outcome=*outcome /> }.into_any(),
+                Screen::Review(outcome) => view! { <ReviewView outcome=*outcome /> }.into_any(),
+                Screen::Delivery { id } => view! { <DeliveryView id /> }.into_any(),
                 Screen::Broken(error) => view! { <Broken error /> }.into_any(),
             }}}
         </div>
-        <Show when=move || stage.get() != Stage::Welcome>
+        <Show when=move || !matches!(stage.get(), Stage::Welcome | Stage::Sent)>
             <div class="fl-nav">{move || {
                 let l = locale.get();
                 view! {

@@ -8,8 +8,11 @@
 pub mod api;
 pub mod app;
 pub mod clock;
+pub mod delivery;
 pub mod format;
 pub mod i18n;
+pub mod request_form;
+pub mod request_screens;
 pub mod screens;
 pub mod storage;
 pub mod wizard;

@@ -209,7 +209,7 @@ pub fn NodeView(
                     view! {
                         <li>
                             <button class="fl-choice" data-testid=format!("answer-{}", a.id)
-                                on:click=move |_| journey.update(|j| j.answer(&node, &answer))>
+                                on:click=move |_| journey.update(|j| j.answer(&node, &answer, &clock::now().to_rfc3339()))>
                                 {text_of(&a.label)}
                             </button>
                         </li>
@@ -240,9 +240,9 @@ pub fn NodeView(
                     })}
                     <div class="fl-actions">
                         <button class="fl-button fl-button--primary" data-testid="fixed"
-                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED))>{t(Key::StepFixed)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED, &clock::now().to_rfc3339()))>{t(Key::StepFixed)}</button>
                         <button class="fl-button fl-button--secondary" data-testid="still-broken"
-                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN))>{t(Key::StepStillBroken)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN, &clock::now().to_rfc3339()))>{t(Key::StepStillBroken)}</button>
                     </div>
                 </section>
             }
@@ -255,7 +255,7 @@ pub fn NodeView(
                     <h1 class="fl-step__title" tabindex="-1">{text_of(&i.title)}</h1>
                     <p class="fl-step__text">{text_of(&i.text)}</p>
                     <button class="fl-button fl-button--primary" data-testid="continue"
-                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE))>{t(Key::Continue)}</button>
+                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE, &clock::now().to_rfc3339()))>{t(Key::Continue)}</button>
                 </section>
             }
             .into_any()
@@ -302,6 +302,7 @@ pub fn Broken(error: EvalError) -> impl IntoView {
 /// reach the partner and what it costs — before anything is sent.
 #[component]
 pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
+    let journey = use_journey();
     let rules = use_rules();
     let l = use_locale().get_untracked();
     let partner = rules.partner.name.clone();
@@ -420,7 +421,10 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
                 <ul class="fl-list" data-testid="outcome-prices">{prices}</ul>
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomeHowToReach)}</h2>
                 <ContactMethods only=outcome.contact_methods.clone() />
-                <p class="fl-note" data-testid="outcome-next">{l.t(Key::OutcomeNextSoon)}</p>
+                <div class="fl-actions">
+                    <button class="fl-button fl-button--primary" data-testid="outcome-next"
+                        on:click=move |_| journey.update(Journey::write_request)>{l.t(Key::OutcomeNext)}</button>
+                </div>
             })}
             <details class="fl-trace">
                 <summary>{l.t(Key::OutcomeTraceTitle)}</summary>

@@ -4,16 +4,59 @@
 //! transcript); the screen to show is computed from it by the rules core.
 //! Going back is undoing the last choice. No web types: tested natively.
 
-use frontline_core::{evaluate, EvalError, Ruleset, Step, Transcript};
+use frontline_core::{evaluate, EvalError, Outcome, Ruleset, Step, Transcript};
 use serde::{Deserialize, Serialize};
+
+use crate::request_form::RequestForm;
 
 /// What the customer has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Journey {
     /// The customer left the welcome screen.
     pub started: bool,
     /// Product, kind of problem and answers, in order.
     pub transcript: Transcript,
+    /// When each answer was given (RFC 3339), parallel to the answers.
+    pub answered_at: Vec<String>,
+    /// Where the customer is after the diagnosis.
+    pub phase: Phase,
+    /// The request form as typed so far.
+    pub form: RequestForm,
+    /// What the customer keeps of a submitted request: its e-mail fallback,
+    /// its text, and the reference once the intake acknowledged it.
+    pub receipt: Option<Receipt>,
+}
+
+/// A submitted request, as the customer can still use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// A `mailto:` link carrying the whole request (the last resort).
+    pub mailto: String,
+    /// The request as plain text (for "copy").
+    pub text: String,
+    /// The intake's reference, once sent.
+    pub reference: Option<String>,
+    /// Sent and acknowledged.
+    pub sent: bool,
+}
+
+/// After the diagnosis: writing the request, reviewing it, and its delivery.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Still diagnosing, or reading the outcome.
+    #[default]
+    Diagnosis,
+    /// Filling in the request form.
+    Form,
+    /// Reviewing the request before sending.
+    Review,
+    /// The request was handed to the outbox under this id.
+    Submitted {
+        /// The request id.
+        id: String,
+    },
 }
 
 /// What the wizard shows.
@@ -23,6 +66,15 @@ pub enum Screen {
     Welcome,
     /// The next step the rules ask for, or their decision.
     Step(Step),
+    /// The request form for this outcome.
+    Form(Box<Outcome>),
+    /// The request, to review before sending.
+    Review(Box<Outcome>),
+    /// The request's delivery: sent, queued or failed.
+    Delivery {
+        /// The request id.
+        id: String,
+    },
     /// The journey does not fit the ruleset (it changed since it was saved).
     Broken(EvalError),
 }
@@ -40,16 +92,22 @@ pub enum Stage {
     Diagnosis,
     /// Reading who handles it (or that it is solved).
     Answer,
+    /// Writing and reviewing the request.
+    Request,
+    /// The request is on its way.
+    Sent,
 }
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 5] = [
+    pub const ALL: [Stage; 7] = [
         Stage::Welcome,
         Stage::Product,
         Stage::Problem,
         Stage::Diagnosis,
         Stage::Answer,
+        Stage::Request,
+        Stage::Sent,
     ];
 }
 
@@ -62,6 +120,8 @@ impl Screen {
             Screen::Step(Step::ChooseKind { .. }) => Stage::Problem,
             Screen::Step(Step::Ask { .. }) | Screen::Broken(_) => Stage::Diagnosis,
             Screen::Step(Step::Resolved { .. } | Step::Outcome(_)) => Stage::Answer,
+            Screen::Form(_) | Screen::Review(_) => Stage::Request,
+            Screen::Delivery { .. } => Stage::Sent,
         }
     }
 }
@@ -72,10 +132,35 @@ impl Journey {
         if !self.started {
             return Screen::Welcome;
         }
-        match evaluate(rules, &self.transcript) {
-            Ok(step) => Screen::Step(step),
-            Err(error) => Screen::Broken(error),
+        if let Phase::Submitted { id } = &self.phase {
+            return Screen::Delivery { id: id.clone() };
         }
+        match (evaluate(rules, &self.transcript), &self.phase) {
+            (Ok(Step::Outcome(o)), Phase::Form) if o.handler.partner_works_on_it() => {
+                Screen::Form(o)
+            }
+            (Ok(Step::Outcome(o)), Phase::Review) if o.handler.partner_works_on_it() => {
+                Screen::Review(o)
+            }
+            (Ok(step), _) => Screen::Step(step),
+            (Err(error), _) => Screen::Broken(error),
+        }
+    }
+
+    /// Moves from the outcome to the request form.
+    pub fn write_request(&mut self) {
+        self.phase = Phase::Form;
+    }
+
+    /// Moves from a checked form to the review.
+    pub fn review(&mut self) {
+        self.phase = Phase::Review;
+    }
+
+    /// The request was handed to the outbox: the journey now shows its delivery.
+    pub fn submitted(&mut self, id: &str, receipt: Receipt) {
+        self.phase = Phase::Submitted { id: id.to_owned() };
+        self.receipt = Some(receipt);
     }
 
     /// Leaves the welcome screen.
@@ -89,6 +174,8 @@ impl Journey {
             product: Some(product.to_owned()),
             ..Transcript::default()
         };
+        self.answered_at.clear();
+        self.phase = Phase::Diagnosis;
     }
 
     /// Chooses the kind of problem, forgetting the answers given after it.
@@ -96,16 +183,36 @@ impl Journey {
         self.transcript.kind = Some(kind.to_owned());
         self.transcript.answers.clear();
         self.transcript.severity = None;
+        self.answered_at.clear();
+        self.phase = Phase::Diagnosis;
     }
 
-    /// Answers the node on screen.
-    pub fn answer(&mut self, node: &str, answer: &str) {
+    /// Answers the node on screen, at `at` (RFC 3339).
+    pub fn answer(&mut self, node: &str, answer: &str, at: &str) {
         self.transcript = std::mem::take(&mut self.transcript).answer(node, answer);
+        self.answered_at.truncate(self.transcript.answers.len() - 1);
+        self.answered_at.push(at.to_owned());
+        self.phase = Phase::Diagnosis;
     }
 
     /// Undoes the last choice. Returns false on the welcome screen, where
     /// there is nothing to undo.
     pub fn back(&mut self) -> bool {
+        match self.phase {
+            Phase::Review => {
+                self.phase = Phase::Form;
+                return true;
+            }
+            Phase::Form => {
+                self.phase = Phase::Diagnosis;
+                return true;
+            }
+            // A submitted request is in the outbox: there is no un-sending it.
+            Phase::Submitted { .. } => return false,
+            Phase::Diagnosis => {}
+        }
+        self.answered_at
+            .truncate(self.transcript.answers.len().saturating_sub(1));
         let t = &mut self.transcript;
         if t.severity.take().is_some() || t.answers.pop().is_some() || t.kind.take().is_some() {
             return true;
@@ -152,7 +259,7 @@ mod tests {
             panic!("expected a question")
         };
         assert_eq!(j.screen(&rules).stage(), Stage::Diagnosis);
-        j.answer(&node, "dispute");
+        j.answer(&node, "dispute", "2026-11-23T10:00:00Z");
         assert_eq!(outcome(j.screen(&rules)).handler, Handler::VendorCommercial);
     }
 
@@ -163,7 +270,7 @@ mod tests {
         j.start();
         j.choose_product("m365");
         j.choose_kind("billing");
-        j.answer("billing-what", "dispute");
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
         let stages: Vec<Stage> =
             std::iter::from_fn(|| j.back().then(|| j.screen(&rules).stage())).collect();
         assert_eq!(
@@ -184,11 +291,59 @@ mod tests {
         j.start();
         j.choose_product("m365");
         j.choose_kind("billing");
-        j.answer("billing-what", "dispute");
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
         j.choose_kind("technical");
         assert!(j.transcript.answers.is_empty());
         j.choose_product("azure");
         assert_eq!(j.transcript.kind, None);
+    }
+
+    #[test]
+    fn after_the_outcome_come_the_form_the_review_and_the_delivery() {
+        let rules = rules();
+        let mut j = Journey::default();
+        j.start();
+        j.choose_product("m365");
+        j.choose_kind("billing");
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        j.write_request();
+        assert!(matches!(j.screen(&rules), Screen::Form(_)));
+        j.review();
+        assert!(matches!(j.screen(&rules), Screen::Review(_)));
+        assert!(j.back());
+        assert!(matches!(j.screen(&rules), Screen::Form(_)));
+        j.review();
+        j.submitted("id-1", Receipt::default());
+        assert_eq!(j.screen(&rules), Screen::Delivery { id: "id-1".into() });
+        assert_eq!(j.screen(&rules).stage(), Stage::Sent);
+        assert!(!j.back(), "a sent request cannot be un-sent");
+    }
+
+    #[test]
+    fn answers_keep_their_times_and_back_forgets_the_last_one() {
+        let mut j = Journey::default();
+        j.start();
+        j.choose_product("m365");
+        j.choose_kind("billing");
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        assert_eq!(j.answered_at, ["2026-11-23T10:00:00Z"]);
+        j.back();
+        assert!(j.answered_at.is_empty() && j.transcript.answers.is_empty());
+    }
+
+    #[test]
+    fn the_form_is_only_for_outcomes_the_partner_takes() {
+        let rules = rules();
+        let mut j = Journey::default();
+        j.start();
+        j.choose_product("marketplace");
+        j.choose_kind("technical");
+        let Screen::Step(Step::Ask { node }) = j.screen(&rules) else {
+            panic!()
+        };
+        let _ = node;
+        j.write_request();
+        assert!(!matches!(j.screen(&rules), Screen::Form(_)));
     }
 
     #[test]

@@ -1,0 +1,152 @@
+// From the outcome to a request the partner receives exactly once: the form,
+// the review, and delivery through the outbox against the reference intake
+// server, with its fault injection.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+
+const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function faults(spec) {
+  const res = await fetch(new URL('_faults', server.intake), {
+    method: spec ? 'POST' : 'DELETE',
+    headers: { 'content-type': 'application/json' },
+    body: spec ? JSON.stringify(spec) : undefined,
+  });
+  assert.ok(res.ok, `faults: ${res.status} ${await res.text()}`);
+}
+
+async function received() {
+  const res = await fetch(new URL('requests.json', server.intake));
+  return (await res.json()).requests;
+}
+
+async function open() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  return { context, page, errors };
+}
+
+/** Walks to the form of a billing dispute (Microsoft commercial support). */
+async function toForm(page) {
+  await page.goto(server.portal);
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+  await page.getByTestId('step-form').waitFor();
+}
+
+async function fill(page, title, extra = XSS) {
+  await page.getByLabel('Your name *').fill(`Ada ${extra}`);
+  await page.getByLabel('E-mail *').fill('ada@contoso.example');
+  await page.getByLabel('Company *').fill(`Contoso ${extra}`);
+  await page.getByTestId('severity-B').check();
+  await page.getByLabel('Summary *').fill(title);
+  await page.getByLabel('What happens? *').fill(`Invoice 42 charges twice. ${extra}`);
+  await page.getByLabel('Business impact').fill(`Finance is blocked. ${extra}`);
+  await page.getByLabel('Tenant domain or tenant ID').fill('contoso.onmicrosoft.com');
+}
+
+test('the form explains each problem next to its field, tied with aria-describedby', async () => {
+  const { context, page, errors } = await open();
+  await toForm(page);
+  await page.getByTestId('to-review').click();
+  assert.match(await page.getByTestId('form-errors').innerText(), /Please correct \d+ field/);
+  const email = page.getByLabel('E-mail *');
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator(`#${await email.getAttribute('aria-describedby')}`).innerText(), 'Please fill this in.');
+  await email.fill('not-an-address');
+  assert.match(await page.locator('#fl-email-error').innerText(), /does not look like an e-mail address/);
+  await page.getByLabel('Subscription ID').fill('1234');
+  assert.match(await page.locator('#fl-subscription-error').innerText(), /subscription ID looks like/);
+  await email.fill('ada@contoso.example');
+  assert.equal(await page.locator('#fl-email-error').innerText(), '');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a request is reviewed, sent, acknowledged with a reference, and received exactly once; customer text stays text', async () => {
+  await faults(null);
+  const { context, page, errors } = await open();
+  await toForm(page);
+  const title = `Double charge ${Date.now()}`;
+  await fill(page, title);
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('step-review').waitFor();
+  assert.ok((await page.getByTestId('step-review').innerText()).includes(`Ada ${XSS}`));
+  await page.screenshot({ path: screenshotPath('review-1280'), fullPage: true });
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor();
+  const reference = await page.getByTestId('reference').innerText();
+  assert.match(reference, /Your reference is FL-\d+/);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no customer text ran as code');
+  assert.equal(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'the outbox forgot the sent request');
+  const mine = (await received()).filter((r) => r.title === title || JSON.stringify(r).includes(title));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('503 twice, then 200: retried with the same idempotency key, received exactly once', async () => {
+  await faults({ fail_next: { count: 2, status: 503 } });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Retry ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  const mine = (await received()).filter((r) => JSON.stringify(r).includes(title));
+  assert.equal(mine.length, 1);
+  await faults(null);
+  await context.close();
+});
+
+test('a 400 is explained, nothing is lost, and the e-mail fallback carries the request', async () => {
+  await faults({ fail_next: { count: 1, status: 400 } });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Refused ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-failed').waitFor();
+  assert.match(await page.getByTestId('failed-reason').innerText(), /HTTP 400/);
+  const mailto = await page.getByTestId('mailto').getAttribute('href');
+  assert.ok(mailto.startsWith('mailto:'), mailto);
+  assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'kept in the outbox');
+  await page.getByTestId('retry').click();
+  await page.getByTestId('step-sent').waitFor();
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});
+
+test('reloading while the server is down: the request is kept and sent once it is back', async () => {
+  await faults({ down_for_ms: 4000 });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Offline ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await page.reload();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});

@@ -1,0 +1,430 @@
+//! The request's screens: the form, the review, and its delivery (sent,
+//! queued or refused). Customer text is always rendered as text.
+
+use frontline_core::adapters::{delivery_for, mailto_for, plain_text, Delivery};
+use frontline_core::outbox::State;
+use frontline_core::{price_for, Outcome, PriceModel};
+use leptos::prelude::*;
+
+use crate::app::{text_of, use_locale, use_rules};
+use crate::clock;
+use crate::delivery::{new_id, Courier};
+use crate::format;
+use crate::i18n::Key;
+use crate::request_form::{self as rf, Field, RequestForm};
+use crate::wizard::{Journey, Receipt};
+
+fn use_journey() -> RwSignal<Journey> {
+    use_context::<RwSignal<Journey>>().expect("screens are mounted inside <Wizard>")
+}
+
+fn use_courier() -> Courier {
+    use_context::<Courier>().expect("screens are mounted inside <Wizard>")
+}
+
+/// A text input bound to one form field, with its label, hint and error.
+#[component]
+fn TextField(
+    field: Field,
+    label: String,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(optional)] multiline: bool,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    get: fn(&RequestForm) -> &String,
+    set: fn(&mut RequestForm, String),
+    errors: Memo<Vec<(Field, String)>>,
+) -> impl IntoView {
+    let journey = use_journey();
+    let id = field.id();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let error =
+        move || errors.with(|e| e.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()));
+    let described = {
+        let (hint_id, error_id, has_hint) = (hint_id.clone(), error_id.clone(), hint.is_some());
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if error().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let value = journey.with_untracked(|j| get(&j.form).clone());
+    let on_input = move |ev| {
+        let v = event_target_value(&ev);
+        journey.update(|j| set(&mut j.form, v));
+    };
+    let max = field.max_chars();
+    let input = if multiline {
+        view! {
+            <textarea id=id class="fl-input fl-input--multiline" rows="5" maxlength=max
+                aria-invalid=move || error().is_some().then_some("true") aria-describedby=described
+                on:input=on_input prop:value=value></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input id=id class="fl-input" type=kind maxlength=max autocomplete=autocomplete
+                aria-invalid=move || error().is_some().then_some("true") aria-describedby=described
+                on:input=on_input prop:value=value />
+        }
+        .into_any()
+    };
+    view! {
+        <div class="fl-field" data-testid=format!("field-{id}")>
+            <label class="fl-field__label" for=id>{label}</label>
+            {hint.map(|h| view! { <p class="fl-field__hint" id=hint_id>{h}</p> })}
+            {input}
+            <p class="fl-field__error" id=error_id>{error}</p>
+        </div>
+    }
+}
+
+/// A checkbox bound to one form field.
+#[component]
+fn CheckField(
+    field: Field,
+    label: String,
+    get: fn(&RequestForm) -> bool,
+    set: fn(&mut RequestForm, bool),
+    errors: Memo<Vec<(Field, String)>>,
+) -> impl IntoView {
+    let journey = use_journey();
+    let id = field.id();
+    let error_id = format!("{id}-error");
+    let error =
+        move || errors.with(|e| e.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()));
+    let checked = journey.with_untracked(|j| get(&j.form));
+    let described = {
+        let error_id = error_id.clone();
+        move || error().is_some().then(|| error_id.clone())
+    };
+    view! {
+        <div class="fl-field fl-field--check">
+            <input id=id type="checkbox" class="fl-check" prop:checked=checked
+                aria-invalid=move || error().is_some().then_some("true") aria-describedby=described
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    journey.update(|j| set(&mut j.form, on));
+                } />
+            <label for=id>{label}</label>
+            <p class="fl-field__error" id=error_id>{error}</p>
+        </div>
+    }
+}
+
+/// Screen 5: the request form.
+#[component]
+pub fn RequestFormView(outcome: Outcome) -> impl IntoView {
+    let rules = use_rules();
+    let journey = use_journey();
+    let l = use_locale().get_untracked();
+    let tried = RwSignal::new(false);
+    let all_problems = {
+        let (rules, outcome) = (rules.clone(), outcome.clone());
+        Memo::new(move |_| journey.with(|j| rf::problems(&j.form, &outcome, &rules, l)))
+    };
+    // Errors show once the customer tried to continue, then follow each keystroke.
+    let errors = Memo::new(move |_| {
+        if tried.get() {
+            all_problems.get()
+        } else {
+            Vec::new()
+        }
+    });
+    let severity = Memo::new(move |_| journey.with(|j| j.form.severity.clone()));
+    let needs_phone = {
+        let rules = rules.clone();
+        move || {
+            journey.with(|j| j.form.prefer_phone) || rf::round_the_clock(&rules, &severity.get())
+        }
+    };
+    let round_the_clock = {
+        let rules = rules.clone();
+        move || rf::round_the_clock(&rules, &severity.get())
+    };
+    let price_words = {
+        let (rules, kind) = (rules.clone(), outcome.kind.clone());
+        move || {
+            let s = severity.get();
+            price_for(&rules, &kind, &s)
+                .filter(|_| rf::charged(&rules, &kind, &s))
+                .map(|p| {
+                    let amount = p
+                        .item
+                        .amount_minor
+                        .zip(p.currency)
+                        .map(|(a, c)| format::money(l, a, c))
+                        .unwrap_or_default();
+                    let key = if p.item.model == PriceModel::Monthly {
+                        Key::PriceMonthly
+                    } else {
+                        Key::PricePerIncident
+                    };
+                    l.format(key, &[("amount", &amount)])
+                })
+        }
+    };
+    let severities = outcome
+        .severities
+        .iter()
+        .filter_map(|id| rules.severity(id).cloned())
+        .map(|s| {
+            let id = s.id.clone();
+            let input_id = format!("fl-severity-{}", s.id);
+            let checked = journey.with_untracked(|j| j.form.severity == s.id);
+            view! {
+                <div class="fl-radio">
+                    <input type="radio" name="fl-severity" id=input_id.clone() value=id.clone() prop:checked=checked
+                        data-testid=format!("severity-{id}")
+                        on:change=move |_| journey.update(|j| j.form.severity = id.clone()) />
+                    <label for=input_id>
+                        <strong>{text_of(&s.name)}</strong><br />
+                        <span class="fl-field__hint">{text_of(&s.definition)}</span>
+                    </label>
+                </div>
+            }
+        })
+        .collect_view();
+    let summary = NodeRef::<leptos::html::P>::new();
+    let on_continue = move |_| {
+        tried.set(true);
+        if all_problems.with_untracked(Vec::is_empty) {
+            journey.update(Journey::review);
+        } else if let Some(summary) = summary.get_untracked() {
+            let _ = summary.focus();
+        }
+    };
+    view! {
+        <section class="fl-step" data-testid="step-form">
+            <h1 class="fl-step__title" tabindex="-1">{l.t(Key::FormTitle)}</h1>
+            <p class="fl-step__help">{l.t(Key::FormIntro)}</p>
+            <p class="fl-form__summary" role="alert" tabindex="-1" node_ref=summary data-testid="form-errors">
+                {move || errors.with(|e| (!e.is_empty()).then(|| l.format(Key::FormErrors, &[("count", &e.len().to_string())])))}
+            </p>
+            <TextField field=Field::Name label=l.t(Key::LabelName).into() autocomplete="name" get=|f| &f.name set=|f, v| f.name = v errors />
+            <TextField field=Field::Email label=l.t(Key::LabelEmail).into() kind="email" autocomplete="email" get=|f| &f.email set=|f, v| f.email = v errors />
+            <TextField field=Field::Company label=l.t(Key::LabelCompany).into() autocomplete="organization" get=|f| &f.company set=|f, v| f.company = v errors />
+            <fieldset class="fl-fieldset" data-testid="field-severity">
+                <legend class="fl-field__label">{l.t(Key::LabelSeverity)}</legend>
+                {severities}
+                <p class="fl-field__error" id="fl-severity-error">
+                    {move || errors.with(|e| e.iter().find(|(f, _)| *f == Field::Severity).map(|(_, m)| m.clone()))}
+                </p>
+            </fieldset>
+            {move || round_the_clock().then(|| view! {
+                <CheckField field=Field::ContinuousWork label=l.t(Key::LabelContinuousWork).into() get=|f| f.continuous_work set=|f, v| f.continuous_work = v errors />
+            })}
+            {move || price_words().map(|price| view! {
+                <CheckField field=Field::AcceptPrice label=l.format(Key::LabelAcceptPrice, &[("price", &price)]) get=|f| f.accept_price set=|f, v| f.accept_price = v errors />
+            })}
+            <TextField field=Field::Title label=l.t(Key::LabelTitle).into() get=|f| &f.title set=|f, v| f.title = v errors />
+            <TextField field=Field::Description label=l.t(Key::LabelDescription).into() hint=l.t(Key::LabelDescriptionHint).into() multiline=true get=|f| &f.description set=|f, v| f.description = v errors />
+            <TextField field=Field::BusinessImpact label=l.t(Key::LabelImpact).into() hint=l.t(Key::LabelImpactHint).into() multiline=true get=|f| &f.business_impact set=|f, v| f.business_impact = v errors />
+            <TextField field=Field::StartedAt label=l.t(Key::LabelStarted).into() kind="datetime-local" get=|f| &f.started_at set=|f, v| f.started_at = v errors />
+            <TextField field=Field::Tenant label=l.t(Key::LabelTenant).into() get=|f| &f.tenant set=|f, v| f.tenant = v errors />
+            <TextField field=Field::SubscriptionId label=l.t(Key::LabelSubscription).into() get=|f| &f.subscription_id set=|f, v| f.subscription_id = v errors />
+            {move || {
+                let label = if needs_phone() { Key::LabelPhoneRequired } else { Key::LabelPhone };
+                view! { <TextField field=Field::Phone label=l.t(label).into() kind="tel" autocomplete="tel" get=|f| &f.phone set=|f, v| f.phone = v errors /> }
+            }}
+            <CheckField field=Field::PreferPhone label=l.t(Key::LabelPreferPhone).into() get=|f| f.prefer_phone set=|f, v| f.prefer_phone = v errors=Memo::new(|_| Vec::new()) />
+            <CheckField field=Field::ShareDiagnostics label=l.t(Key::LabelShareDiagnostics).into() get=|f| f.share_diagnostics set=|f, v| f.share_diagnostics = v errors=Memo::new(|_| Vec::new()) />
+            <div class="fl-actions">
+                <button class="fl-button fl-button--primary" data-testid="to-review" on:click=on_continue>{l.t(Key::FormReview)}</button>
+            </div>
+        </section>
+    }
+}
+
+/// Screen 6a: the request as it will be sent, then "Send".
+#[component]
+pub fn ReviewView(outcome: Outcome) -> impl IntoView {
+    let rules = use_rules();
+    let journey = use_journey();
+    let courier = use_courier();
+    let l = use_locale().get_untracked();
+    let form = journey.with_untracked(|j| j.form.clone());
+    let severity = rules
+        .severity(&form.severity)
+        .map(|s| text_of(&s.name))
+        .unwrap_or_default();
+    let row = |label: Key, value: String| {
+        (!value.trim().is_empty())
+            .then(|| view! { <dt>{l.t(label)}</dt><dd class="fl-review__value">{value}</dd> })
+    };
+    let rows = vec![
+        row(Key::LabelName, form.name.clone()),
+        row(Key::LabelEmail, form.email.clone()),
+        row(Key::LabelPhone, form.phone.clone()),
+        row(Key::LabelCompany, form.company.clone()),
+        row(Key::LabelTenant, form.tenant.clone()),
+        row(Key::LabelSubscription, form.subscription_id.clone()),
+        row(Key::LabelSeverity, severity),
+        row(Key::LabelStarted, form.started_at.replace('T', " ")),
+        row(Key::LabelTitle, form.title.clone()),
+        row(Key::LabelDescription, form.description.clone()),
+        row(Key::LabelImpact, form.business_impact.clone()),
+    ];
+    let problem = RwSignal::new(None::<String>);
+    let send = move |_| {
+        let now = clock::now();
+        let zone = clock::customer_zone();
+        let id = new_id();
+        let user_agent = window().navigator().user_agent().unwrap_or_default();
+        let cx = rf::Context {
+            id: id.clone(),
+            now,
+            zone: &zone,
+            locale: l,
+            user_agent,
+        };
+        let request = journey.with_untracked(|j| rf::build(j, &j.form, &outcome, &rules, &cx));
+        let invalid = request.validate();
+        if !invalid.is_empty() {
+            // The form's checks should make this impossible; never send a bad request.
+            let list: Vec<String> = invalid
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect();
+            web_sys::console::error_1(
+                &format!("Frontline: the request is invalid: {}", list.join("; ")).into(),
+            );
+            problem.set(Some(list.join("; ")));
+            return;
+        }
+        let receipt = Receipt {
+            mailto: mailto_for(&request, &rules.fallback_contact.email),
+            text: plain_text(&request),
+            reference: None,
+            sent: false,
+        };
+        match delivery_for(&request, &rules.intake) {
+            Ok(Delivery::Http(call)) => match courier.submit(&id, call) {
+                Ok(()) => journey.update(|j| j.submitted(&id, receipt)),
+                Err(e) => problem.set(Some(e)),
+            },
+            Ok(Delivery::Mailto(link)) => {
+                journey.update(|j| {
+                    j.submitted(
+                        &id,
+                        Receipt {
+                            mailto: link.clone(),
+                            ..receipt
+                        },
+                    )
+                });
+                let _ = window().location().set_href(&link);
+            }
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <section class="fl-step" data-testid="step-review">
+            <h1 class="fl-step__title" tabindex="-1">{l.t(Key::ReviewTitle)}</h1>
+            <dl class="fl-review">{rows}</dl>
+            <p class="fl-field__error" role="alert">{move || problem.get()}</p>
+            <div class="fl-actions">
+                <button class="fl-button fl-button--primary" data-testid="send" on:click=send>{l.t(Key::ReviewSend)}</button>
+                <button class="fl-button fl-button--secondary" data-testid="edit" on:click=move |_| journey.update(|j| { j.back(); })>{l.t(Key::ReviewEdit)}</button>
+            </div>
+        </section>
+    }
+}
+
+/// Screen 6b: the request's delivery — sent (with its reference), queued
+/// (saved, will be sent automatically) or refused (why, and what to do).
+#[component]
+pub fn DeliveryView(id: String) -> impl IntoView {
+    let journey = use_journey();
+    let courier = use_courier();
+    let l = use_locale().get_untracked();
+    let receipt = journey
+        .with_untracked(|j| j.receipt.clone())
+        .unwrap_or_default();
+    let state = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            courier
+                .outbox
+                .with(|o| o.get(&id).map(|e| (e.state.clone(), e.attempts)))
+        })
+    };
+    // Once acknowledged, keep the reference with the journey and let the
+    // outbox forget the request.
+    Effect::new({
+        let id = id.clone();
+        move |_| {
+            if let Some((State::Sent { reference }, _)) = state.get() {
+                journey.update(|j| {
+                    if let Some(r) = j.receipt.as_mut() {
+                        r.reference = reference.clone();
+                        r.sent = true;
+                    }
+                });
+                courier.forget(&id);
+            }
+        }
+    });
+    let copied = RwSignal::new(false);
+    let text = receipt.text.clone();
+    let copy = move |_| {
+        let _ = window().navigator().clipboard().write_text(&text);
+        copied.set(true);
+    };
+    let mailto = receipt.mailto.clone();
+    let retry_id = id.clone();
+    move || {
+        let sent = journey.with(|j| {
+            j.receipt
+                .as_ref()
+                .filter(|r| r.sent)
+                .map(|r| r.reference.clone())
+        });
+        match (sent, state.get()) {
+            (Some(reference), _) => view! {
+                <section class="fl-step fl-step--success" data-testid="step-sent">
+                    <h1 class="fl-step__title" tabindex="-1">{l.t(Key::SentTitle)}</h1>
+                    <p data-testid="reference">{match reference {
+                        Some(r) => l.format(Key::SentBody, &[("reference", &r)]),
+                        None => l.t(Key::SentNoReference).to_owned(),
+                    }}</p>
+                </section>
+            }
+            .into_any(),
+            (None, Some((State::Failed { status, reason }, _))) => {
+                let retry_id = retry_id.clone();
+                view! {
+                    <section class="fl-step fl-step--problem" data-testid="step-failed">
+                        <h1 class="fl-step__title" tabindex="-1">{l.t(Key::FailedTitle)}</h1>
+                        <p data-testid="failed-reason">{l.format(Key::FailedBody, &[("reason", &format!("{reason} (HTTP {status})"))])}</p>
+                        <div class="fl-actions">
+                            <button class="fl-button fl-button--primary" data-testid="retry" on:click=move |_| courier.retry(&retry_id)>{l.t(Key::FailedRetry)}</button>
+                            <a class="fl-button fl-button--secondary" data-testid="mailto" href=mailto.clone()>{l.t(Key::FailedEmail)}</a>
+                            <button class="fl-button fl-button--link" data-testid="copy" on:click=copy.clone()>{l.t(Key::FailedCopy)}</button>
+                        </div>
+                        <p role="status">{move || copied.get().then(|| l.t(Key::Copied))}</p>
+                    </section>
+                }.into_any()
+            }
+            (None, Some((State::Pending, attempts))) if attempts > 0 => view! {
+                <section class="fl-step" data-testid="step-queued">
+                    <h1 class="fl-step__title" tabindex="-1">{l.t(Key::QueuedTitle)}</h1>
+                    <p>{l.t(Key::QueuedBody)}</p>
+                </section>
+            }
+            .into_any(),
+            _ => view! {
+                <section class="fl-step" data-testid="step-sending">
+                    <h1 class="fl-step__title" tabindex="-1">{l.t(Key::Sending)}</h1>
+                </section>
+            }
+            .into_any(),
+        }
+    }
+}
