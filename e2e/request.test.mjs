@@ -150,3 +150,30 @@ test('reloading while the server is down: the request is kept and sent once it i
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
   await context.close();
 });
+
+test('two open tabs never send the same request twice', async () => {
+  await faults({ down_for_ms: 3000 });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const accepted = [];
+  context.on('response', (res) => {
+    const req = res.request();
+    if (req.method() === 'POST' && new URL(req.url()).pathname === '/intake' && res.status() < 300) {
+      accepted.push(req.headers()['idempotency-key']);
+    }
+  });
+  const first = await context.newPage();
+  await toForm(first);
+  const title = `Two tabs ${Date.now()}`;
+  await fill(first, title, '');
+  await first.getByTestId('to-review').click();
+  await first.getByTestId('send').click();
+  await first.getByTestId('step-queued').waitFor();
+  // A second tab of the same site picks up the same saved outbox.
+  const second = await context.newPage();
+  await second.goto(server.portal);
+  await first.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  await second.waitForTimeout(1500);
+  assert.equal(accepted.length, 1, `accepted sends: ${JSON.stringify(accepted)}`);
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});

@@ -70,6 +70,12 @@ impl Courier {
             adapter: StoredValue::new(adapter),
         };
         let _ = window_event_listener(leptos::ev::online, move |_| courier.pump());
+        // Another tab changed the outbox (sent or queued something): show it.
+        let _ = window_event_listener(leptos::ev::storage, move |e| {
+            if e.key().as_deref() == Some(STORAGE_KEY) {
+                courier.outbox.set(read_stored().unwrap_or_default());
+            }
+        });
         courier.pump();
         courier
     }
@@ -119,7 +125,7 @@ impl Courier {
         let courier = *self;
         let due = self.mutate(|o| o.due(now_ms()));
         for id in due {
-            leptos::task::spawn_local(async move { courier.attempt(&id).await });
+            with_lock(&id, move |id| async move { courier.attempt(&id).await });
         }
         if let Some(at) = self.outbox.get_untracked().next_wake() {
             let wait = at.saturating_sub(now_ms()).max(50);
@@ -156,6 +162,44 @@ impl Courier {
             let wait = at.saturating_sub(now_ms()).max(50);
             set_timeout(move || courier.pump(), Duration::from_millis(wait));
         }
+    }
+}
+
+/// Runs `work` only if this tab gets the Web Lock for request `id`, so two
+/// open tabs never send the same request at once (the lease in the outbox
+/// entry is the fallback where Web Locks are missing). If another tab holds
+/// the lock, this tab skips: the holder will finish the job.
+fn with_lock<F>(id: &str, work: impl FnOnce(String) -> F + 'static)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    use wasm_bindgen::prelude::*;
+    let id = id.to_owned();
+    let locks = web_sys::window()
+        .map(|w| w.navigator())
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into()).ok()?.dyn_into::<js_sys::Function>().ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        leptos::task::spawn_local(work(id));
+        return;
+    };
+    let name = format!("frontline.outbox:{id}");
+    let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
+        if lock.is_null() {
+            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+        }
+        wasm_bindgen_futures::future_to_promise(async move {
+            work(id).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    if request.call3(&locks, &name.into(), &options, &callback).is_err() {
+        web_sys::console::warn_1(&"Frontline: Web Locks refused the request; relying on the outbox lease".into());
     }
 }
 
