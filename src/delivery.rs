@@ -180,7 +180,10 @@ where
         .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
         .filter(|l| !l.is_undefined() && !l.is_null());
     let request = locks.as_ref().and_then(|l| {
-        js_sys::Reflect::get(l, &"request".into()).ok()?.dyn_into::<js_sys::Function>().ok()
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
     });
     let (Some(locks), Some(request)) = (locks, request) else {
         leptos::task::spawn_local(work(id));
@@ -198,8 +201,13 @@ where
     });
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
-    if request.call3(&locks, &name.into(), &options, &callback).is_err() {
-        web_sys::console::warn_1(&"Frontline: Web Locks refused the request; relying on the outbox lease".into());
+    if request
+        .call3(&locks, &name.into(), &options, &callback)
+        .is_err()
+    {
+        web_sys::console::warn_1(
+            &"Frontline: Web Locks refused the request; relying on the outbox lease".into(),
+        );
     }
 }
 

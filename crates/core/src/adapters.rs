@@ -7,8 +7,8 @@
 //! | adapter | what is sent |
 //! |---|---|
 //! | `json` | `POST` of the request JSON (`frontline.request/v1`) |
-//! | `zendesk` | `POST` to Zendesk's anonymous Requests API (`/api/v2/requests`) |
-//! | `form` | `POST` `application/x-www-form-urlencoded` to an existing form handler |
+//! | `zendesk` | `POST` to Zendesk's anonymous Requests API (`/api/v2/requests`), custom fields from `intake.zendesk_fields` |
+//! | `form` | `POST` `application/x-www-form-urlencoded` to an existing form handler, fields from `intake.form_fields` |
 //! | `email` | a `mailto:` link with subject and body |
 //!
 //! Every HTTP call carries `Idempotency-Key: <request id>`, so a retry never
@@ -28,6 +28,8 @@
 //!     adapter: IntakeAdapter::Json,
 //!     url: "https://support.example.com/intake".into(),
 //!     headers: Default::default(),
+//!     zendesk_fields: vec![],
+//!     form_fields: vec![],
 //! };
 //! let req = Request::example();
 //! match delivery_for(&req, &intake).unwrap() {
@@ -268,7 +270,8 @@ impl RequestField {
     }
 }
 
-/// A Zendesk custom ticket field to fill from the request.
+/// A Zendesk custom ticket field to fill from the request (an item of the
+/// ruleset's `intake.zendesk_fields`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -280,7 +283,8 @@ pub struct ZendeskField {
     pub field: RequestField,
 }
 
-/// A form field to send, and under which name.
+/// A form field to send, and under which name (an item of the ruleset's
+/// `intake.form_fields`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -289,16 +293,6 @@ pub struct FormField {
     pub name: String,
     /// Which request field fills it.
     pub field: RequestField,
-}
-
-/// Adapter settings beyond the ruleset's `intake` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdapterOptions {
-    /// Zendesk custom fields to fill (`zendesk` adapter).
-    pub zendesk_fields: Vec<ZendeskField>,
-    /// Form fields to send, in order (`form` adapter); empty: every
-    /// [`RequestField`] under its own name.
-    pub form_fields: Vec<FormField>,
 }
 
 /// Why a request cannot be mapped for this intake.
@@ -316,23 +310,14 @@ impl std::fmt::Display for AdapterError {
 
 impl std::error::Error for AdapterError {}
 
-/// What to send for `req` to the partner's intake, with default options.
-/// See [`delivery_for_with_options`].
-pub fn delivery_for(req: &Request, intake: &Intake) -> Result<Delivery, AdapterError> {
-    delivery_for_with_options(req, intake, &AdapterOptions::default())
-}
-
 /// What to send for `req` to the partner's intake: an HTTP call for `json`,
-/// `zendesk` and `form`, a `mailto:` link for `email`.
+/// `zendesk` (filling `intake.zendesk_fields`) and `form` (sending
+/// `intake.form_fields`), a `mailto:` link for `email`.
 ///
 /// Errors when the intake configuration cannot be used (a `mailto:` URL
 /// for an HTTP adapter or the reverse, a header value with a line break);
 /// the ruleset loader reports the same problems earlier.
-pub fn delivery_for_with_options(
-    req: &Request,
-    intake: &Intake,
-    options: &AdapterOptions,
-) -> Result<Delivery, AdapterError> {
+pub fn delivery_for(req: &Request, intake: &Intake) -> Result<Delivery, AdapterError> {
     let url = intake.url.trim();
     let (content_type, body) = match intake.adapter {
         IntakeAdapter::Email => {
@@ -351,10 +336,13 @@ pub fn delivery_for_with_options(
                 message: format!("cannot write the request as JSON: {e}"),
             })?,
         ),
-        IntakeAdapter::Zendesk => ("application/json", zendesk_body(req, options)),
+        IntakeAdapter::Zendesk => (
+            "application/json",
+            zendesk_body(req, &intake.zendesk_fields),
+        ),
         IntakeAdapter::Form => (
             "application/x-www-form-urlencoded",
-            form_body(req, &options.form_fields),
+            form_body(req, &intake.form_fields),
         ),
     };
     if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -393,7 +381,7 @@ pub fn delivery_for_with_options(
     }))
 }
 
-fn adapter_name(a: IntakeAdapter) -> &'static str {
+pub(crate) fn adapter_name(a: IntakeAdapter) -> &'static str {
     match a {
         IntakeAdapter::Json => "json",
         IntakeAdapter::Zendesk => "zendesk",
@@ -404,16 +392,17 @@ fn adapter_name(a: IntakeAdapter) -> &'static str {
 
 /// The Zendesk Requests API body:
 /// `{"request":{"requester":{"name","email"},"subject","comment":{"body"},"custom_fields":[{"id","value"}]}}`
-/// (`custom_fields` only when some are configured).
-pub fn zendesk_body(req: &Request, options: &AdapterOptions) -> String {
+/// (`custom_fields`, in the order of `fields`, only when there are some;
+/// `share_diagnostics` and `continuous_work` as JSON booleans, for checkbox
+/// fields).
+pub fn zendesk_body(req: &Request, fields: &[ZendeskField]) -> String {
     let mut request = json!({
         "requester": { "name": req.contact.name, "email": req.contact.email },
         "subject": req.problem.title,
         "comment": { "body": plain_text(req) },
     });
-    if !options.zendesk_fields.is_empty() {
-        let fields: Vec<Value> = options
-            .zendesk_fields
+    if !fields.is_empty() {
+        let fields: Vec<Value> = fields
             .iter()
             .map(|f| {
                 let value = match f.field {

@@ -554,6 +554,7 @@ fn validate_into(r: &Ruleset, report: &mut Report) {
 
     validate_partner(&mut c);
     validate_contact(&mut c);
+    validate_intake_fields(&mut c);
     validate_hours(&mut c);
     validate_prices(&mut c);
     validate_catalogues(&mut c);
@@ -688,6 +689,65 @@ fn validate_contact(c: &mut Ctx<'_>) {
             "$.contact_methods",
             "no contact method; tell customers how to reach you",
         );
+    }
+}
+
+/// `intake.zendesk_fields` and `intake.form_fields` (which request field
+/// fills each is checked by the reader: only known names are read).
+fn validate_intake_fields(c: &mut Ctx<'_>) {
+    let intake = &c.r.intake;
+    let adapter = crate::adapters::adapter_name(intake.adapter);
+    if !intake.zendesk_fields.is_empty() && intake.adapter != IntakeAdapter::Zendesk {
+        c.report.warning(
+            "$.intake.zendesk_fields",
+            format!("ignored: only the zendesk adapter uses them and intake.adapter is \"{adapter}\"; remove them or change the adapter"),
+        );
+    }
+    if !intake.form_fields.is_empty() && intake.adapter != IntakeAdapter::Form {
+        c.report.warning(
+            "$.intake.form_fields",
+            format!("ignored: only the form adapter uses them and intake.adapter is \"{adapter}\"; remove them or change the adapter"),
+        );
+    }
+    let mut ids: BTreeMap<u64, usize> = BTreeMap::new();
+    for (i, f) in intake.zendesk_fields.iter().enumerate() {
+        let path = format!("$.intake.zendesk_fields[{i}].id");
+        if f.id == 0 {
+            c.report.error(
+                path,
+                "0 is not a Zendesk custom field id; copy the id from Admin Center > Objects and rules > Tickets > Fields",
+            );
+        } else if let Some(first) = ids.get(&f.id) {
+            c.report.error(
+                path,
+                format!(
+                    "duplicate Zendesk field id {} (also at $.intake.zendesk_fields[{first}]); fill each custom field once",
+                    f.id
+                ),
+            );
+        } else {
+            ids.insert(f.id, i);
+        }
+    }
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, f) in intake.form_fields.iter().enumerate() {
+        let path = format!("$.intake.form_fields[{i}].name");
+        if f.name.trim().is_empty() {
+            c.report.error(
+                path,
+                "empty form field name; write the name the form handler expects (its input's name attribute)",
+            );
+        } else if let Some(first) = names.get(f.name.as_str()) {
+            c.report.error(
+                path,
+                format!(
+                    "duplicate form field name \"{}\" (also at $.intake.form_fields[{first}]); each name is sent once: rename or remove one",
+                    f.name
+                ),
+            );
+        } else {
+            names.insert(&f.name, i);
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::adapters::{FormField, RequestField, ZendeskField};
 use crate::cond::child;
 use crate::report::Report;
 use crate::ruleset::*;
@@ -177,6 +178,20 @@ fn u32r(rd: &mut Reader, v: Field, path: &str) -> Option<u32> {
     }
 }
 
+fn u64r(rd: &mut Reader, v: Field, path: &str) -> Option<u64> {
+    match v {
+        None => {
+            rd.missing(path);
+            None
+        }
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(other) => {
+            rd.wrong(path, "a whole number ≥ 0", other);
+            None
+        }
+    }
+}
+
 fn ou64(rd: &mut Reader, v: Field, path: &str) -> Option<Option<u64>> {
     match v {
         None | Some(Value::Null) => Some(None),
@@ -301,6 +316,26 @@ fn en<T: Copy>(
             None
         }
         Some(v) => en_el(rd, v, path, choices),
+    }
+}
+
+/// A [`RequestField`] by its snake_case name (the table is
+/// [`RequestField::ALL`], so a new field is readable at once).
+fn request_field(rd: &mut Reader, v: Field, path: &str) -> Option<RequestField> {
+    let Some(v) = v else {
+        rd.missing(path);
+        return None;
+    };
+    let found = v
+        .as_str()
+        .and_then(|x| RequestField::ALL.iter().find(|f| f.as_str() == x));
+    match found {
+        Some(f) => Some(*f),
+        None => {
+            let names: Vec<&str> = RequestField::ALL.iter().map(|f| f.as_str()).collect();
+            rd.wrong(path, &format!("one of: {}", names.join(", ")), v);
+            None
+        }
     }
 }
 
@@ -461,7 +496,35 @@ fn intake(rd: &mut Reader, v: &Value, path: &str) -> Option<Intake> {
         Intake {
             adapter: en(ADAPTERS),
             url: s,
-            headers: smap
+            headers: smap,
+            zendesk_fields: olist(zendesk_field),
+            form_fields: olist(form_field),
+        }
+    )
+}
+
+fn zendesk_field(rd: &mut Reader, v: &Value, path: &str) -> Option<ZendeskField> {
+    record!(
+        rd,
+        v,
+        path,
+        [],
+        ZendeskField {
+            id: u64r,
+            field: request_field
+        }
+    )
+}
+
+fn form_field(rd: &mut Reader, v: &Value, path: &str) -> Option<FormField> {
+    record!(
+        rd,
+        v,
+        path,
+        [],
+        FormField {
+            name: s,
+            field: request_field
         }
     )
 }

@@ -270,6 +270,12 @@ pub struct Intake {
     /// Extra non-secret headers. Secrets belong in the partner's relay.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Zendesk custom ticket fields to fill (adapter `zendesk`): `[{"id": 360001234567, "field": "severity"}]`.
+    #[serde(default)]
+    pub zendesk_fields: Vec<crate::adapters::ZendeskField>,
+    /// Form fields to send, in order (adapter `form`): `[{"name": "your-name", "field": "name"}]`; empty: every request field under its own name.
+    #[serde(default)]
+    pub form_fields: Vec<crate::adapters::FormField>,
 }
 
 /// Intake adapter.

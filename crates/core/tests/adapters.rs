@@ -11,6 +11,8 @@ fn intake(adapter: IntakeAdapter, url: &str) -> Intake {
         adapter,
         url: url.into(),
         headers: BTreeMap::new(),
+        zendesk_fields: vec![],
+        form_fields: vec![],
     }
 }
 
@@ -74,25 +76,22 @@ fn a_header_value_with_a_line_break_is_refused_with_the_fix() {
 
 #[test]
 fn zendesk_posts_an_anonymous_request_with_custom_fields() {
-    let i = intake(
+    let mut i = intake(
         IntakeAdapter::Zendesk,
         "https://northwind.zendesk.com/api/v2/requests",
     );
     let req = tricky();
-    let options = AdapterOptions {
-        zendesk_fields: vec![
-            ZendeskField {
-                id: 360001234567,
-                field: RequestField::Severity,
-            },
-            ZendeskField {
-                id: 360007654321,
-                field: RequestField::ShareDiagnostics,
-            },
-        ],
-        form_fields: vec![],
-    };
-    let h = http(delivery_for_with_options(&req, &i, &options).unwrap());
+    i.zendesk_fields = vec![
+        ZendeskField {
+            id: 360001234567,
+            field: RequestField::Severity,
+        },
+        ZendeskField {
+            id: 360007654321,
+            field: RequestField::ShareDiagnostics,
+        },
+    ];
+    let h = http(delivery_for(&req, &i).unwrap());
     assert_eq!(h.url, "https://northwind.zendesk.com/api/v2/requests");
     assert_eq!(h.content_type, "application/json");
     assert_eq!(h.headers[1].0, "Idempotency-Key");
@@ -116,6 +115,7 @@ fn zendesk_posts_an_anonymous_request_with_custom_fields() {
         h.body
     );
     // Without configured fields there is no custom_fields key at all.
+    i.zendesk_fields.clear();
     let plain = http(delivery_for(&req, &i).unwrap());
     assert!(!plain.body.contains("custom_fields"));
 }
@@ -160,26 +160,23 @@ Browser: Mozilla/5.0
 
 #[test]
 fn form_encodes_every_field_by_default_and_named_fields_when_configured() {
-    let i = intake(IntakeAdapter::Form, "https://northwind.example/contact.php");
+    let mut i = intake(IntakeAdapter::Form, "https://northwind.example/contact.php");
     let req = tricky();
-    let options = AdapterOptions {
-        zendesk_fields: vec![],
-        form_fields: vec![
-            FormField {
-                name: "your-name".into(),
-                field: RequestField::Name,
-            },
-            FormField {
-                name: "subject line".into(),
-                field: RequestField::Title,
-            },
-            FormField {
-                name: "msg".into(),
-                field: RequestField::Description,
-            },
-        ],
-    };
-    let h = http(delivery_for_with_options(&req, &i, &options).unwrap());
+    i.form_fields = vec![
+        FormField {
+            name: "your-name".into(),
+            field: RequestField::Name,
+        },
+        FormField {
+            name: "subject line".into(),
+            field: RequestField::Title,
+        },
+        FormField {
+            name: "msg".into(),
+            field: RequestField::Description,
+        },
+    ];
+    let h = http(delivery_for(&req, &i).unwrap());
     assert_eq!(h.content_type, "application/x-www-form-urlencoded");
     assert_eq!(
         h.headers,
@@ -197,6 +194,7 @@ fn form_encodes_every_field_by_default_and_named_fields_when_configured() {
          &subject+line=%C3%87a+marche+pas%3A+100%25+%2B+%3F+%26+%3D+%23+%2F+%F0%9F%98%80\
          &msg=line+1%0Aline+2%0D%0Aline+3+%3Cb%3Ebold%3C%2Fb%3E"
     );
+    i.form_fields.clear();
     let all = http(delivery_for(&req, &i).unwrap());
     let names: Vec<&str> = all
         .body
@@ -338,4 +336,118 @@ fn references_are_read_from_intake_and_zendesk_answers() {
         reference_from_body(IntakeAdapter::Json, r#"{"reference":"a\nb"}"#),
         None
     );
+}
+
+// ------------------------------------------------ configured from the ruleset
+
+const DEFAULT_RULESET: &str = include_str!("../../../public/rules/default.json");
+
+/// The default ruleset with `intake` replaced, through `load` (no problem
+/// at all allowed), checking that `parse` (the browser's reader) and serde
+/// read the same intake.
+fn load_with_intake(intake: serde_json::Value) -> frontline_core::Ruleset {
+    let mut v: serde_json::Value = serde_json::from_str(DEFAULT_RULESET).unwrap();
+    v["intake"] = intake;
+    let text = v.to_string();
+    let (r, report) = frontline_core::load_with_report(&text);
+    assert!(report.is_empty(), "{report}");
+    let r = r.unwrap();
+    assert_eq!(frontline_core::parse(&text).unwrap().intake, r.intake);
+    let by_serde: frontline_core::Ruleset = serde_json::from_str(&text).unwrap();
+    assert_eq!(by_serde.intake, r.intake);
+    r
+}
+
+#[test]
+fn a_ruleset_with_form_fields_sends_exactly_those_names_in_that_order() {
+    let rules = load_with_intake(serde_json::json!({
+        "adapter": "form",
+        "url": "https://northwind.example/contact.php",
+        "form_fields": [
+            { "name": "your-name", "field": "name" },
+            { "name": "ticket[subject]", "field": "title" },
+            { "name": "e-mail", "field": "email" },
+            { "name": "sev", "field": "severity" },
+            { "name": "ok_to_share", "field": "share_diagnostics" }
+        ]
+    }));
+    let req = Request::example();
+    let h = http(delivery_for(&req, &rules.intake).unwrap());
+    assert_eq!(h.url, "https://northwind.example/contact.php");
+    assert_eq!(h.content_type, "application/x-www-form-urlencoded");
+    assert_eq!(
+        h.body,
+        "your-name=Ada+Lovelace\
+         &ticket%5Bsubject%5D=Outlook+cannot+connect\
+         &e-mail=ada%40contoso.example\
+         &sev=B\
+         &ok_to_share=true"
+    );
+    let names: Vec<&str> = h
+        .body
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "your-name",
+            "ticket%5Bsubject%5D",
+            "e-mail",
+            "sev",
+            "ok_to_share"
+        ]
+    );
+}
+
+#[test]
+fn a_ruleset_without_form_fields_sends_every_field_under_its_own_name() {
+    let rules = load_with_intake(serde_json::json!({
+        "adapter": "form",
+        "url": "https://northwind.example/contact.php"
+    }));
+    assert!(rules.intake.form_fields.is_empty());
+    let h = http(delivery_for(&Request::example(), &rules.intake).unwrap());
+    let names: Vec<&str> = h
+        .body
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap())
+        .collect();
+    let all: Vec<&str> = RequestField::ALL.iter().map(|f| f.as_str()).collect();
+    assert_eq!(names, all);
+}
+
+#[test]
+fn a_ruleset_with_zendesk_fields_fills_those_custom_fields() {
+    let rules = load_with_intake(serde_json::json!({
+        "adapter": "zendesk",
+        "url": "https://northwind.zendesk.com/api/v2/requests",
+        "zendesk_fields": [
+            { "id": 360001234567u64, "field": "severity" },
+            { "id": 360009999999u64, "field": "product" },
+            { "id": 360007654321u64, "field": "continuous_work" }
+        ]
+    }));
+    let req = Request::example();
+    let h = http(delivery_for(&req, &rules.intake).unwrap());
+    assert_eq!(h.url, "https://northwind.zendesk.com/api/v2/requests");
+    assert_eq!(h.content_type, "application/json");
+    let body: serde_json::Value = serde_json::from_str(&h.body).unwrap();
+    assert_eq!(
+        body["request"]["custom_fields"],
+        serde_json::json!([
+            { "id": 360001234567u64, "value": "B" },
+            { "id": 360009999999u64, "value": "m365" },
+            { "id": 360007654321u64, "value": false }
+        ])
+    );
+    assert_eq!(body["request"]["requester"]["email"], "ada@contoso.example");
+
+    // The same ruleset without zendesk_fields: no custom_fields at all.
+    let rules = load_with_intake(serde_json::json!({
+        "adapter": "zendesk",
+        "url": "https://northwind.zendesk.com/api/v2/requests"
+    }));
+    let h = http(delivery_for(&req, &rules.intake).unwrap());
+    assert!(!h.body.contains("custom_fields"), "{}", h.body);
 }

@@ -614,3 +614,205 @@ fn parse_reads_without_semantic_checks_but_still_reports_structure() {
         "expected \"frontline.ruleset/v1\"",
     );
 }
+
+// ------------------------------------------------ intake.zendesk_fields / form_fields
+
+fn form_intake(fields: Value) -> impl FnOnce(&mut Value) {
+    move |v| {
+        v["intake"] = json!({
+            "adapter": "form",
+            "url": "https://northwind.example/contact.php",
+            "form_fields": fields,
+        })
+    }
+}
+
+fn zendesk_intake(fields: Value) -> impl FnOnce(&mut Value) {
+    move |v| {
+        v["intake"] = json!({
+            "adapter": "zendesk",
+            "url": "https://northwind.zendesk.com/api/v2/requests",
+            "zendesk_fields": fields,
+        })
+    }
+}
+
+#[test]
+fn configured_form_and_zendesk_fields_have_no_problem() {
+    let p = problems_after(form_intake(json!([
+        {"name": "your-name", "field": "name"},
+        {"name": "msg", "field": "description"}
+    ])));
+    assert!(p.is_empty(), "{p:?}");
+    let p = problems_after(zendesk_intake(json!([
+        {"id": 360001234567u64, "field": "severity"},
+        {"id": 360001234568u64, "field": "severity"}
+    ])));
+    assert!(p.is_empty(), "{p:?}");
+}
+
+#[test]
+fn an_empty_form_field_name_is_reported() {
+    let p = problems_after(form_intake(json!([
+        {"name": "your-name", "field": "name"},
+        {"name": " ", "field": "email"}
+    ])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields[1].name",
+        "empty form field name; write the name the form handler expects",
+    );
+}
+
+#[test]
+fn a_duplicate_form_field_name_is_reported() {
+    let p = problems_after(form_intake(json!([
+        {"name": "msg", "field": "title"},
+        {"name": "your-name", "field": "name"},
+        {"name": "msg", "field": "description"}
+    ])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields[2].name",
+        "duplicate form field name \"msg\" (also at $.intake.form_fields[0]); each name is sent once",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
+#[test]
+fn a_duplicate_zendesk_field_id_is_reported() {
+    let p = problems_after(zendesk_intake(json!([
+        {"id": 360001234567u64, "field": "severity"},
+        {"id": 360001234567u64, "field": "product"}
+    ])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.zendesk_fields[1].id",
+        "duplicate Zendesk field id 360001234567 (also at $.intake.zendesk_fields[0]); fill each custom field once",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
+#[test]
+fn a_zero_zendesk_field_id_is_reported() {
+    let p = problems_after(zendesk_intake(json!([{"id": 0, "field": "severity"}])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.zendesk_fields[0].id",
+        "0 is not a Zendesk custom field id; copy the id from Admin Center",
+    );
+}
+
+#[test]
+fn an_unsupported_request_field_is_reported_with_the_supported_ones() {
+    let p = problems_after(form_intake(json!([
+        {"name": "your-name", "field": "name"},
+        {"name": "msg", "field": "message"}
+    ])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields[1].field",
+        "expected one of: id, created_at, locale, name, email, phone, preferred_contact, company, tenant, subscription_id, product, kind, severity, title, description, business_impact, started_at, handler, vehicle, rule, ruleset_id, ruleset_version, ruleset_hash, first_response_due, price_item, share_diagnostics, continuous_work, time_zone, user_agent, summary, found a string (\"message\")",
+    );
+    let p = problems_after(zendesk_intake(json!([{"id": 1, "field": "Severity"}])));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.zendesk_fields[0].field",
+        "expected one of: id, created_at,",
+    );
+}
+
+#[test]
+fn malformed_form_and_zendesk_fields_are_reported_with_their_paths() {
+    let p = problems_after(|v| {
+        v["intake"]["form_fields"] = json!([{"nom": "x", "field": "name"}]);
+        v["intake"]["zendesk_fields"] = json!([{"id": "360001234567", "field": "severity"}, 5]);
+    });
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields[0].nom",
+        "unknown field \"nom\"; expected one of: name, field",
+    );
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields[0].name",
+        "missing field \"name\"",
+    );
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.zendesk_fields[0].id",
+        "expected a whole number ≥ 0, found a string (\"360001234567\")",
+    );
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.zendesk_fields[1]",
+        "expected an object, found a number (5)",
+    );
+    let p = problems_after(|v| v["intake"]["form_fields"] = json!({"your-name": "name"}));
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.form_fields",
+        "expected an array, found an object",
+    );
+}
+
+#[test]
+fn zendesk_fields_with_another_adapter_are_a_warning() {
+    let (r, report) = {
+        let mut v = default_value();
+        v["intake"]["zendesk_fields"] = json!([{"id": 360001234567u64, "field": "severity"}]);
+        load_with_report(&v.to_string())
+    };
+    assert_has(
+        &report.problems,
+        Level::Warning,
+        "$.intake.zendesk_fields",
+        "ignored: only the zendesk adapter uses them and intake.adapter is \"json\"",
+    );
+    assert!(!report.has_errors(), "{report}");
+    assert!(r.is_some());
+}
+
+#[test]
+fn form_fields_with_another_adapter_are_a_warning() {
+    let p = problems_after(zendesk_intake(json!([])));
+    assert!(p.is_empty(), "an empty list is not a warning: {p:?}");
+    let p = problems_after(|v| {
+        zendesk_intake(json!([]))(v);
+        v["intake"]["form_fields"] = json!([{"name": "msg", "field": "description"}]);
+    });
+    assert_has(
+        &p,
+        Level::Warning,
+        "$.intake.form_fields",
+        "ignored: only the form adapter uses them and intake.adapter is \"zendesk\"",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
+#[test]
+fn the_hand_reader_and_serde_agree_on_form_and_zendesk_fields() {
+    let mut v = default_value();
+    v["intake"]["zendesk_fields"] = json!([{"id": 360001234567u64, "field": "first_response_due"}]);
+    v["intake"]["form_fields"] = json!([{"name": "n", "field": "summary"}]);
+    let text = v.to_string();
+    let by_hand = load(&text).unwrap();
+    let by_serde: frontline_core::Ruleset = serde_json::from_str(&text).unwrap();
+    assert_eq!(by_hand.intake.zendesk_fields.len(), 1);
+    assert_eq!(by_hand.intake.form_fields.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&by_hand).unwrap(),
+        serde_json::to_value(&by_serde).unwrap()
+    );
+}
