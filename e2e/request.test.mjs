@@ -177,3 +177,47 @@ test('two open tabs never send the same request twice', async () => {
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
   await context.close();
 });
+
+test('offline when sending: saved, then sent when the browser is back online', async () => {
+  await faults(null);
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Offline browser ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await context.setOffline(true);
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'saved before sending');
+  await context.setOffline(false);
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});
+
+test('a dropped connection is retried, and the request is received exactly once', async () => {
+  await faults({ drop_connection_next: 2 });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Dropped ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await faults(null);
+  await context.close();
+});
+
+test('stored but unacknowledged (503 after storing): the retry is deduplicated by its idempotency key', async () => {
+  await faults({ fail_after_store_next: 1 });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Stored then 503 ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});
