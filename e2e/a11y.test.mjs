@@ -1,22 +1,13 @@
 // Accessibility: axe-core (WCAG 2.x A and AA rules) on every screen of the
 // wizard, in the light and the dark theme: zero violations allowed.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, launchBrowser, startServer, watchErrors } from './support.mjs';
+import { ROOT, watchErrors, harness } from './support.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = harness();
 
 /** Runs axe on the page; returns readable violations. */
 async function audit(page, screen) {
@@ -30,13 +21,13 @@ async function audit(page, screen) {
 }
 
 async function fetchJson(path, init) {
-  const res = await fetch(new URL(path, server.intake), init);
+  const res = await fetch(new URL(path, h.server.intake), init);
   return res.ok;
 }
 
 for (const colorScheme of ['light', 'dark']) {
   test(`every screen passes axe in the ${colorScheme} theme`, async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+    const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
     const page = await context.newPage();
     const errors = await watchErrors(page);
     const violations = [];
@@ -44,7 +35,7 @@ for (const colorScheme of ['light', 'dark']) {
       await page.getByTestId(testid).waitFor();
       violations.push(...(await audit(page, screen)));
     };
-    await page.goto(server.portal);
+    await page.goto(h.server.portal);
     await check('welcome', 'step-welcome');
     await page.getByTestId('start').click();
     await check('product', 'step-product');
@@ -90,8 +81,8 @@ for (const colorScheme of ['light', 'dark']) {
 }
 
 test('the audit itself finds a violation when there is one (so its silence means something)', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.portal);
+  const page = await h.browser.newPage();
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   await page.evaluate(() => document.querySelector('.fl-step').append(document.createElement('input')));
   const violations = await audit(page, 'broken on purpose');

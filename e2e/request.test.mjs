@@ -1,24 +1,15 @@
 // From the outcome to a request the partner receives exactly once: the form,
 // the review, and delivery through the outbox against the reference intake
 // server, with its fault injection.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+import { screenshotPath, watchErrors, harness } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = harness();
 
 async function faults(spec) {
-  const res = await fetch(new URL('_faults', server.intake), {
+  const res = await fetch(new URL('_faults', h.server.intake), {
     method: spec ? 'POST' : 'DELETE',
     headers: { 'content-type': 'application/json' },
     body: spec ? JSON.stringify(spec) : undefined,
@@ -27,12 +18,12 @@ async function faults(spec) {
 }
 
 async function received() {
-  const res = await fetch(new URL('requests.json', server.intake));
+  const res = await fetch(new URL('requests.json', h.server.intake));
   return (await res.json()).requests;
 }
 
 async function open() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = await watchErrors(page);
   return { context, page, errors };
@@ -40,7 +31,7 @@ async function open() {
 
 /** Walks to the form of a billing dispute (Microsoft commercial support). */
 async function toForm(page) {
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('start').click();
   await page.getByTestId('product-m365').click();
   await page.getByTestId('kind-billing').click();
@@ -153,7 +144,7 @@ test('reloading while the server is down: the request is kept and sent once it i
 
 test('two open tabs never send the same request twice', async () => {
   await faults({ down_for_ms: 3000 });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const accepted = [];
   context.on('response', (res) => {
     const req = res.request();
@@ -170,7 +161,7 @@ test('two open tabs never send the same request twice', async () => {
   await first.getByTestId('step-queued').waitFor();
   // A second tab of the same site picks up the same saved outbox.
   const second = await context.newPage();
-  await second.goto(server.portal);
+  await second.goto(h.server.portal);
   await first.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   await second.waitForTimeout(1500);
   assert.equal(accepted.length, 1, `accepted sends: ${JSON.stringify(accepted)}`);

@@ -1,32 +1,22 @@
 // The walking skeleton: the release build loads in Chromium without a single
 // console error, shows the partner and its products, and a click moves on.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+import { ROOT, screenshotPath, watchErrors, harness } from './support.mjs';
 
 const ruleset = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = harness();
 
 test('the intake server answers its health check', async () => {
-  const res = await fetch(new URL('health', server.intake));
+  const res = await fetch(new URL('health', h.server.intake));
   assert.equal(res.status, 200);
   assert.equal((await res.json()).status, 'ok');
 });
 
 test('the portal is served under a strict Content-Security-Policy', async () => {
-  const res = await fetch(server.portal);
+  const res = await fetch(h.server.portal);
   const csp = res.headers.get('content-security-policy');
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.match(csp, /style-src 'self';/);
@@ -34,9 +24,9 @@ test('the portal is served under a strict Content-Security-Policy', async () => 
 });
 
 test('the portal loads with no console error or CSP violation and shows the partner and its products', async () => {
-  const page = await browser.newPage();
+  const page = await h.browser.newPage();
   const errors = await watchErrors(page);
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   assert.match(await page.getByTestId('step-welcome').innerText(), new RegExp(ruleset.partner.name));
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
@@ -48,9 +38,9 @@ test('the portal loads with no console error or CSP violation and shows the part
 });
 
 test('choosing a product leads to the next step', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await h.browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = await watchErrors(page);
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   await page.screenshot({ path: screenshotPath('welcome-1280'), fullPage: true });
   await page.getByTestId('start').click();
@@ -64,19 +54,19 @@ test('choosing a product leads to the next step', async () => {
 });
 
 test('a broken build is caught: an unreachable ruleset shows a friendly panel and logs why', async () => {
-  const page = await browser.newPage();
+  const page = await h.browser.newPage();
   const errors = await watchErrors(page);
   await page.route('**/rules/default.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('config-problem').waitFor();
   assert.ok(errors.some((e) => e.includes('support configuration could not be fetched')), errors.join('\n'));
   await page.close();
 });
 
 test('the error watcher itself catches a CSP violation (so its silence means something)', async () => {
-  const page = await browser.newPage();
+  const page = await h.browser.newPage();
   const errors = await watchErrors(page);
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
   await page.waitForTimeout(100);
@@ -85,10 +75,10 @@ test('the error watcher itself catches a CSP violation (so its silence means som
 });
 
 test('a French browser gets the portal in French, and the switcher changes it back', async () => {
-  const context = await browser.newContext({ locale: 'fr-FR' });
+  const context = await h.browser.newContext({ locale: 'fr-FR' });
   const page = await context.newPage();
   const errors = await watchErrors(page);
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   const title = page.locator('[data-testid=step-welcome] h1');
   await title.waitFor();
   assert.equal(await title.innerText(), 'Comment pouvons-nous vous aider ?');
@@ -100,9 +90,9 @@ test('a French browser gets the portal in French, and the switcher changes it ba
 });
 
 test('the mounted portal can be destroyed, leaving its container empty', async () => {
-  const page = await browser.newPage();
+  const page = await h.browser.newPage();
   const errors = await watchErrors(page);
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   assert.ok(await page.locator('#frontline > *').count() > 0);
   await page.evaluate(() => window.frontlinePortal.destroy());

@@ -1,6 +1,7 @@
 // Shared by the end-to-end specs: start the dev server on free loopback
 // ports, launch Debian's Chromium headless, and collect console errors.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,4 +62,22 @@ export async function watchErrors(page) {
 
 export function screenshotPath(name) {
   return join(ARTIFACTS, 'screenshots', `${name}.png`);
+}
+
+/**
+ * One dev server and one browser for a whole test file, started before its
+ * first test and stopped after its last: `const h = harness();` then
+ * `h.server.portal`, `h.browser.newPage()`.
+ */
+export function harness() {
+  const h = { server: undefined, browser: undefined };
+  before(async () => {
+    h.server = await startServer();
+    h.browser = await launchBrowser();
+  });
+  after(async () => {
+    await h.browser?.close();
+    await h.server?.stop();
+  });
+  return h;
 }

@@ -1,30 +1,21 @@
 // The customer's wizard, driven through the default ruleset the way a
 // customer would: the answers come from the partner's own scenarios file, and
 // each test asserts what the customer is told.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, launchBrowser, screenshotPath, startServer, watchErrors } from './support.mjs';
+import { ROOT, screenshotPath, watchErrors, harness } from './support.mjs';
 
 const rules = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
 const { scenarios } = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.scenarios.json'), 'utf8'));
 const scenario = (name) => scenarios.find((s) => s.name === name) ?? assert.fail(`no scenario "${name}"`);
 const vehicleName = (id) => rules.vehicles.find((v) => v.id === id).name.en;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = harness();
 
 async function open(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const errors = await watchErrors(page);
   return { context, page, errors };
@@ -32,7 +23,7 @@ async function open(options = {}) {
 
 /** Clicks through a scenario's transcript as a customer would. */
 async function walk(page, transcript) {
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('start').click();
   await page.getByTestId(`product-${transcript.product}`).click();
   await page.getByTestId(`kind-${transcript.kind}`).click();
@@ -124,7 +115,7 @@ test('out of hours: the welcome screen says when it opens, in the customer\'s ow
   // Saturday 28 November 2026, 12:00 UTC; the customer is in New York.
   const { context, page, errors } = await open({ timezoneId: 'America/New_York' });
   await page.clock.setFixedTime(new Date('2026-11-28T12:00:00Z'));
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   const status = await page.getByTestId('open-status').innerText();
   assert.equal(status, 'Closed now. Opens Monday 08:00 (Paris time) — your time: Monday 02:00');
   // And a deadline counted in business hours starts on Monday morning.
@@ -149,7 +140,7 @@ test('back undoes one step at a time and start over returns to the welcome scree
 
 test('the whole flow works with the keyboard alone, and focus follows each new step', async () => {
   const { context, page, errors } = await open();
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   // Tab from the top of the page to "Get help".
   for (let i = 0; i < 10 && !(await page.getByTestId('start').evaluate((el) => el === document.activeElement)); i++) {
@@ -199,7 +190,7 @@ test('on a phone-sized screen the outcome fits without sideways scrolling', asyn
 
 test('a reload keeps the customer\'s progress, and nothing is stored before they act', async () => {
   const { context, page, errors } = await open();
-  await page.goto(server.portal);
+  await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   const storedBefore = await page.evaluate(() => ({
     session: sessionStorage.length, local: localStorage.length, cookies: document.cookie,

@@ -43,6 +43,16 @@ pub fn parse_hhmm(s: &str) -> Option<u32> {
     Some(h * 60 + m)
 }
 
+/// The ASCII digits of `s[range]` as a number (`None` if anything else is there).
+pub(crate) fn digits(s: &str, range: std::ops::Range<usize>) -> Option<u32> {
+    let part = s.get(range)?;
+    if part.bytes().all(|c| c.is_ascii_digit()) {
+        part.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// Parses `"YYYY-MM-DD"` (without chrono's format parser, which costs
 /// kilobytes of WebAssembly).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -50,14 +60,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
+    let num = |r| digits(s, r);
     NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 

@@ -988,14 +988,7 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<DateTime<Utc>> {
         return None;
     }
     let date = crate::hours::parse_date(s.get(0..10)?)?;
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
+    let num = |r| crate::hours::digits(s, r);
     let (h, m, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
     let mut rest = s.get(19..)?;
     let mut nanos = 0u32;

@@ -34,6 +34,7 @@
 //! # }
 //! ```
 
+pub mod cli;
 pub mod faults;
 pub mod listing;
 pub mod store;

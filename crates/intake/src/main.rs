@@ -132,34 +132,7 @@ async fn run(o: Options) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(o) => o,
-        Err(m) if m.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(m) => {
-            eprintln!("frontline-intake: {m}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("frontline-intake: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(m) => {
-            eprintln!("frontline-intake: {m}");
-            ExitCode::FAILURE
-        }
-    }
+    frontline_intake::cli::main_with("frontline-intake", USAGE, parse, run)
 }
 
 #[cfg(test)]
