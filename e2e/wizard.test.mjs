@@ -138,33 +138,77 @@ test('back undoes one step at a time and start over returns to the welcome scree
   await context.close();
 });
 
-test('the whole flow works with the keyboard alone, and focus follows each new step', async () => {
+test('the whole flow works with the keyboard alone, from welcome to a sent request, and focus follows each new step', async () => {
   const { context, page, errors } = await open();
   await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
-  // Tab from the top of the page to "Get help".
-  for (let i = 0; i < 10 && !(await page.getByTestId('start').evaluate((el) => el === document.activeElement)); i++) {
-    await page.keyboard.press('Tab');
-  }
-  await page.keyboard.press('Enter');
-  await page.getByTestId('step-product').waitFor();
-  await page.waitForFunction(() => document.activeElement?.classList.contains('fl-step__title'));
-  const choose = async (testid) => {
-    for (let i = 0; i < 30; i++) {
+  const isFocused = (pred) => page.evaluate(pred);
+  /** Tabs forward until the element with this id / test id has focus. */
+  const tabTo = async (selector) => {
+    for (let i = 0; i < 60; i++) {
+      if (await page.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
       await page.keyboard.press('Tab');
-      if (await page.evaluate((id) => document.activeElement?.dataset.testid === id, testid)) break;
     }
-    await page.keyboard.press('Enter');
+    assert.fail(`could not reach ${selector} with Tab`);
   };
-  await choose('product-m365');
+  const press = async (selector, key = 'Enter') => { await tabTo(selector); await page.keyboard.press(key); };
+  const type = async (id, text) => { await tabTo(`#${id}`); await page.keyboard.type(text); };
+
+  await press('[data-testid=start]');
+  await page.getByTestId('step-product').waitFor();
+  assert.ok(await isFocused(() => document.activeElement?.classList.contains('fl-step__title')), 'focus on the new heading');
+  await press('[data-testid=product-m365]');
   await page.getByTestId('step-kind').waitFor();
-  await choose('kind-billing');
+  await press('[data-testid=kind-billing]');
   await page.locator('[data-node="billing-what"]').waitFor();
-  await choose('answer-dispute');
+  await press('[data-testid=answer-dispute]');
   await page.getByTestId('step-outcome').waitFor();
   await page.waitForFunction(() => document.activeElement?.dataset.testid === 'outcome-headline');
   assert.match(await page.getByTestId('announcer').innerText(), /escalates this to Microsoft/);
+  await press('[data-testid=outcome-next]');
+  await page.getByTestId('step-form').waitFor();
+  await type('fl-name', 'Kay Board');
+  await type('fl-email', 'kay@contoso.example');
+  await type('fl-company', 'Contoso');
+  await press('#fl-severity-B', ' ');
+  await type('fl-title', 'Keyboard only');
+  await type('fl-description', 'Sent without a mouse.');
+  await press('[data-testid=to-review]');
+  await page.getByTestId('step-review').waitFor();
+  await press('[data-testid=send]');
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('reference').innerText(), /FL-\d+/);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the browser\'s back and forward buttons walk the journey', async () => {
+  const { context, page, errors } = await open();
+  await walk(page, scenario('azure billing question: Northwind answers').transcript);
+  await outcome(page);
+  await page.goBack();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.goBack();
+  await page.getByTestId('step-kind').waitFor();
+  await page.goForward();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.goForward();
+  assert.equal((await outcome(page)).handler, 'partner');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('help stays in the same place on every screen (consistent help)', async () => {
+  const { context, page } = await open();
+  await page.goto(h.server.portal);
+  const box = async () => (await page.getByTestId('help').boundingBox());
+  const first = await box();
+  assert.match(await page.getByTestId('help').innerText(), new RegExp(rules.fallback_contact.email.replace('.', '\\.')));
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-azure').click();
+  assert.deepEqual(await box(), first);
+  await page.getByTestId('kind-billing').click();
+  assert.deepEqual(await box(), first);
   await context.close();
 });
 

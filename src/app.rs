@@ -163,6 +163,14 @@ pub fn ConfigProblem(error: ConfigError) -> impl IntoView {
     }
 }
 
+/// Whom to write to for a person, on every screen in the same place (WCAG
+/// 2.2 SC 3.2.6, consistent help): the partner's fallback contact.
+fn rules_for_help(rules: &Option<Rules>) -> Option<(String, String)> {
+    rules
+        .as_ref()
+        .map(|r| (r.0.partner.name.clone(), r.0.fallback_contact.email.clone()))
+}
+
 /// The progress indicator: where the customer is among the stages.
 #[component]
 pub fn Progress(stage: Signal<Stage>) -> impl IntoView {
@@ -246,7 +254,40 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         current
     });
 
+    // The browser's back and forward buttons walk the journey too: each
+    // step the customer takes is a history entry holding the journey.
+    let from_history = StoredValue::new(false);
+    let _ = window_event_listener(leptos::ev::popstate, move |e| {
+        let state = e.state().as_string();
+        let restored = state
+            .and_then(|s| serde_json::from_str::<Journey>(&s).ok())
+            .unwrap_or_default();
+        from_history.set_value(true);
+        journey.set(restored);
+    });
+    Effect::new(move |previous: Option<Screen>| {
+        let current = screen.get();
+        if previous.is_some_and(|p| p != current) && !from_history.get_value() {
+            let state = journey.with_untracked(|j| serde_json::to_string(j).unwrap_or_default());
+            if let Ok(history) = window().history() {
+                let _ = history.push_state(&state.into(), "");
+            }
+        }
+        from_history.set_value(false);
+        current
+    });
+
+    let help = rules_for_help(&use_context::<Rules>());
     view! {
+        {in_language(move || {
+            let l = use_locale().get_untracked();
+            help.clone().map(|(name, email)| view! {
+                <p class="fl-help" data-testid="help">
+                    {l.format(Key::HelpContact, &[("partner", &name)])}" "
+                    <a href=format!("mailto:{email}")>{email.clone()}</a>
+                </p>
+            })
+        })}
         {in_language(move || view! { <Progress stage /> })}
         <p class="fl-visually-hidden" role="status" aria-live="polite" data-testid="announcer">
             {move || announcement.get()}
