@@ -7,4 +7,5 @@ source scripts/lib.sh
 
 step "building the portal (trunk build --release --offline)"
 trunk build --release --offline --dist dist
+node scripts/postbuild.mjs dist
 scripts/size-report.sh dist

@@ -1,0 +1,98 @@
+// Embedding: the one-tag loader on the demo partner site, under the strict
+// CSP the dev server sends. Nothing loads before the visitor acts; the portal
+// lives in a Shadow DOM that hostile host CSS cannot reach.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ROOT, screenshotPath, watchErrors, harness } from './support.mjs';
+
+const h = harness();
+
+async function open(path = 'demo/index.html') {
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(new URL(path, h.server.portal).href);
+  return { context, page, errors, requests };
+}
+
+test('the loader is at most 3 KB gzip', () => {
+  const size = gzipSync(readFileSync(join(ROOT, 'dist', 'frontline.js')), { level: 9 }).length;
+  assert.ok(size <= 3072, `frontline.js is ${size} bytes gzip`);
+});
+
+test('before the visitor acts: only the page, its own files and the loader; no storage, no cookie', async () => {
+  const { context, page, errors, requests } = await open();
+  await page.locator('[data-frontline]').waitFor({ state: 'attached' });
+  await page.waitForTimeout(1500);
+  assert.deepEqual(requests.filter((p) => !p.startsWith('/demo/') && p !== '/favicon.svg'), ['/frontline.js']);
+  assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, '']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the launcher opens the portal in a Shadow DOM, under the strict CSP, with no violation', async () => {
+  const { context, page, errors } = await open();
+  const opened = page.evaluate(() => new Promise((resolve) => document.addEventListener('frontline:ready', () => resolve(true), { once: true })));
+  await page.getByRole('button', { name: 'Help' }).click();
+  assert.equal(await opened, true);
+  await page.getByTestId('step-welcome').waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=step-welcome]')), null, 'not in the light DOM');
+  await page.screenshot({ path: screenshotPath('embed-demo-1280') });
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-azure').click();
+  await page.getByTestId('step-kind').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('hostile host CSS does not change the portal, and the portal\'s CSS does not change the host', async () => {
+  const { context, page } = await open();
+  const hostBefore = await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontFamily);
+  await page.getByRole('button', { name: 'Help' }).click();
+  const title = page.locator('[data-testid=step-welcome] h1');
+  await title.waitFor();
+  const style = () => title.evaluate((el) => { const s = getComputedStyle(el); return [s.color, s.fontFamily, s.fontSize]; });
+  const before = await style();
+  // Constructed stylesheets are not inline styles, so the CSP allows this hostile rule.
+  await page.evaluate(() => {
+    const s = new CSSStyleSheet();
+    s.replaceSync('* { all: revert !important; color: red !important; font-family: monospace !important; }');
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, s];
+  });
+  assert.deepEqual(await style(), before);
+  await page.evaluate(() => { document.adoptedStyleSheets = []; });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('h1')).fontFamily), hostBefore);
+  await context.close();
+});
+
+test('the inline mode mounts the portal on a dedicated support page', async () => {
+  const { context, page, errors } = await open('demo/support.html');
+  await page.getByTestId('step-welcome').waitFor();
+  assert.equal(await page.locator('[data-frontline]').count(), 0, 'no launcher with data-launcher="off"');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the host API opens, closes and destroys the widget, leaving nothing behind', async () => {
+  const { context, page, errors } = await open();
+  const events = await page.evaluateHandle(() => {
+    const seen = [];
+    window.Frontline.on('open', () => seen.push('open'));
+    window.Frontline.on('close', () => seen.push('close'));
+    return seen;
+  });
+  await page.evaluate(() => window.Frontline.open());
+  await page.getByTestId('step-welcome').waitFor();
+  await page.evaluate(() => window.Frontline.close());
+  assert.deepEqual(await events.jsonValue(), ['open', 'close']);
+  await page.evaluate(() => window.Frontline.destroy());
+  assert.equal(await page.locator('[data-frontline]').count(), 0);
+  assert.equal(await page.evaluate(() => typeof window.Frontline), 'undefined');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

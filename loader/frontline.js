@@ -1,0 +1,117 @@
+/*! Frontline loader: one tag puts the support portal on any page.
+ * <script src=".../frontline.js" data-config=".../rules/default.json" defer></script>
+ * Draws a launcher; loads the WebAssembly portal only when the visitor shows
+ * intent (hover, focus, click). Nothing is stored and nothing else is fetched
+ * before that. The portal lives in a Shadow DOM. API: window.Frontline. */
+(() => {
+  'use strict';
+  const ASSETS = __FRONTLINE_ASSETS__;
+  const script = document.currentScript;
+  const base = new URL('.', script.src);
+  const config = new URL(script.dataset.config || 'rules/default.json', document.baseURI).href;
+  let app; // the wasm module's exports, once loaded
+  const at = (path) => new URL(path, base).href;
+  const sheet = (css) => { const s = new CSSStyleSheet(); s.replaceSync(css); return s; };
+  let portalCss;
+
+  /** Loads the portal's code and styles once, checking their integrity. */
+  function load() {
+    app ||= (async () => {
+      const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
+      const mod = await import(at(ASSETS.js));
+      await mod.default({ module_or_path: fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }) });
+      portalCss = sheet(await css);
+      return mod;
+    })();
+    return app;
+  }
+
+  const LAUNCHER_CSS = `:host{all:initial}
+.fl-launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:600 16px/1 system-ui,sans-serif;
+padding:14px 20px;border-radius:999px;border:0;cursor:pointer;color:var(--fl-brand-contrast,#fff);background:var(--fl-brand,#0b5cad);
+box-shadow:0 4px 16px rgba(0,0,0,.25)}
+.fl-launch:focus-visible{outline:3px solid var(--fl-focus,#1a73e8);outline-offset:3px}
+.fl-panel-host{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:min(420px,calc(100vw - 24px));
+max-height:min(720px,calc(100vh - 110px));overflow:auto;border-radius:14px;background:var(--fl-bg,#f6f7f9);
+box-shadow:0 8px 32px rgba(0,0,0,.3)}
+.fl-panel-host[hidden]{display:none}
+@media (max-width:480px){.fl-panel-host{right:12px;bottom:76px}}`;
+
+  /** Mounts a portal into `parent`, inside the shadow root `root` of `host`. */
+  async function mountInto(host, root, parent = root) {
+    const mod = await load();
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, portalCss];
+    const div = document.createElement('div');
+    parent.append(div);
+    const portal = mod.mount(div, host.getAttribute('config') || config);
+    host.dispatchEvent(new CustomEvent('frontline:ready', { bubbles: true, composed: true }));
+    return portal;
+  }
+
+  // Inline mode: <frontline-portal config="..."></frontline-portal>.
+  if (!customElements.get('frontline-portal')) {
+    customElements.define('frontline-portal', class extends HTMLElement {
+      connectedCallback() {
+        if (this.shadowRoot) return;
+        const root = this.attachShadow({ mode: 'open' });
+        mountInto(this, root).then((p) => { this.portal = p; });
+      }
+      disconnectedCallback() { this.portal?.destroy(); this.portal = undefined; }
+    });
+  }
+
+  if (script.dataset.launcher === 'off') return;
+  const host = document.createElement('div');
+  host.setAttribute('data-frontline', '');
+  const root = host.attachShadow({ mode: 'open' });
+  root.adoptedStyleSheets = [sheet(LAUNCHER_CSS)];
+  const button = document.createElement('button');
+  button.className = 'fl-launch';
+  button.type = 'button';
+  button.textContent = script.dataset.label || 'Help';
+  button.setAttribute('aria-expanded', 'false');
+  const panel = document.createElement('div');
+  panel.className = 'fl-panel-host';
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-label', button.textContent);
+  root.append(panel, button);
+  let portal;
+  const listeners = new Map();
+  const emit = (name, detail = {}) => {
+    host.dispatchEvent(new CustomEvent(`frontline:${name}`, { bubbles: true, composed: true, detail }));
+    (listeners.get(name) || []).forEach((f) => f(detail));
+  };
+  const intent = () => { load().catch((e) => console.error('Frontline: could not load the portal', e)); };
+  button.addEventListener('pointerenter', intent, { once: true });
+  button.addEventListener('focus', intent, { once: true });
+  async function open() {
+    portal ||= await mountInto(host, root, panel).catch((e) => { console.error('Frontline: could not start', e); });
+    panel.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    emit('open');
+  }
+  function close() {
+    panel.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    emit('close');
+    button.focus();
+  }
+  button.addEventListener('click', () => (panel.hidden ? open() : close()));
+  root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !panel.hidden) close(); });
+  const attach = () => document.body.append(host);
+  if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach, { once: true });
+
+  window.Frontline = {
+    open, close,
+    toggle: () => (panel.hidden ? open() : close()),
+    on(name, handler) { listeners.set(name, [...(listeners.get(name) || []), handler]); },
+    destroy() {
+      portal?.destroy();
+      portal = undefined;
+      listeners.clear();
+      host.remove();
+      delete window.Frontline;
+    },
+  };
+})();
