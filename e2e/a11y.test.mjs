@@ -80,6 +80,54 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+test('the resolved, queued and unavailable screens pass axe too', async () => {
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const violations = [];
+  // Resolved: the partner's own scenario where a self-help step fixes it.
+  const { scenarios } = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.scenarios.json'), 'utf8'));
+  const fixed = scenarios.find((x) => x.name === 'mailbox full fixed by the diagnostic: nothing to send').transcript;
+  await page.goto(h.server.portal);
+  await page.getByTestId('start').click();
+  await page.getByTestId(`product-${fixed.product}`).click();
+  await page.getByTestId(`kind-${fixed.kind}`).click();
+  for (const { node, answer } of fixed.answers) {
+    const shown = page.locator(`[data-node="${node}"]`);
+    await shown.waitFor();
+    const testid = { fixed: 'fixed', still_broken: 'still-broken', continue: 'continue' }[answer] ?? `answer-${answer}`;
+    await shown.getByTestId(testid).click();
+  }
+  await page.getByTestId('step-resolved').waitFor();
+  violations.push(...(await audit(page, 'resolved')));
+  // Queued: the intake is down when sending.
+  await page.getByTestId('restart').click();
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+  await page.getByLabel('Your name *').fill('Ada');
+  await page.getByLabel('E-mail *').fill('ada@contoso.example');
+  await page.getByLabel('Company *').fill('Contoso');
+  await page.getByTestId('severity-C').check();
+  await page.getByLabel('Summary *').fill('Queued audit');
+  await page.getByLabel('What happens? *').fill('Checking the queued screen');
+  await page.getByTestId('to-review').click();
+  assert.ok(await fetchJson('_faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down_for_ms":3000}' }));
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  violations.push(...(await audit(page, 'queued')));
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  // Unavailable: the ruleset cannot be fetched.
+  const other = await context.newPage();
+  await other.route('**/rules/default.json', (route) => route.fulfill({ status: 500, body: 'down' }));
+  await other.goto(h.server.portal);
+  await other.getByTestId('config-problem').waitFor();
+  violations.push(...(await audit(other, 'unavailable')));
+  assert.deepEqual(violations, []);
+  await context.close();
+});
+
 test('the audit itself finds a violation when there is one (so its silence means something)', async () => {
   const page = await h.browser.newPage();
   await page.goto(h.server.portal);

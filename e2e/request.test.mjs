@@ -75,9 +75,11 @@ test('a request is reviewed, sent, acknowledged with a reference, and received e
   await toForm(page);
   const title = `Double charge ${Date.now()}`;
   await fill(page, title);
+  await page.getByLabel('Summary *').fill(`${title} ${XSS}`);
   await page.getByTestId('to-review').click();
   await page.getByTestId('step-review').waitFor();
-  assert.ok((await page.getByTestId('step-review').innerText()).includes(`Ada ${XSS}`));
+  const review = await page.getByTestId('step-review').innerText();
+  assert.ok(review.includes(`Ada ${XSS}`) && review.includes(`${title} ${XSS}`), review);
   await page.screenshot({ path: screenshotPath('review-1280'), fullPage: true });
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor();

@@ -63,6 +63,19 @@ test('a broken build is caught: an unreachable ruleset shows a friendly panel an
   await page.close();
 });
 
+test('an invalid ruleset: a friendly panel with the partner\'s fallback contact, the exact problems in the console', async () => {
+  const page = await h.browser.newPage();
+  const errors = await watchErrors(page);
+  const broken = { ...ruleset, partner: { ...ruleset.partner, colour: 'blue' } };
+  await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(broken) }));
+  await page.goto(h.server.portal);
+  const panel = page.getByTestId('config-problem');
+  await panel.waitFor();
+  assert.match(await panel.innerText(), new RegExp(ruleset.fallback_contact.email.replace('.', '\\.')));
+  assert.ok(errors.some((e) => e.includes('$.partner.colour') && e.includes('unknown field')), errors.join('\n'));
+  await page.close();
+});
+
 test('the error watcher itself catches a CSP violation (so its silence means something)', async () => {
   const page = await h.browser.newPage();
   const errors = await watchErrors(page);
