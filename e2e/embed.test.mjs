@@ -96,3 +96,22 @@ test('the host API opens, closes and destroys the widget, leaving nothing behind
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('destroy() leaves no window listener behind', async () => {
+  const { context, page, errors } = await open();
+  const cdp = await context.newCDPSession(page);
+  const windowListeners = async () => {
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+    return listeners.map((l) => l.type).sort();
+  };
+  const before = await windowListeners();
+  await page.evaluate(() => window.Frontline.open());
+  await page.getByTestId('step-welcome').waitFor();
+  await page.getByTestId('start').click();
+  assert.ok((await windowListeners()).length > before.length, 'the open portal listens to the window');
+  await page.evaluate(() => window.Frontline.destroy());
+  assert.deepEqual(await windowListeners(), before);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -257,7 +257,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // The browser's back and forward buttons walk the journey too: each
     // step the customer takes is a history entry holding the journey.
     let from_history = StoredValue::new(false);
-    let _ = window_event_listener(leptos::ev::popstate, move |e| {
+    let popstate = window_event_listener(leptos::ev::popstate, move |e| {
         let state = e.state().as_string();
         let restored = state
             .and_then(|s| serde_json::from_str::<Journey>(&s).ok())
@@ -265,6 +265,8 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         from_history.set_value(true);
         journey.set(restored);
     });
+    // Unmounting (the host's `destroy()`) leaves no listener behind.
+    on_cleanup(move || popstate.remove());
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
         if previous.is_some_and(|p| p != current) && !from_history.get_value() {

@@ -63,18 +63,24 @@ pub struct Courier {
 
 impl Courier {
     /// Reads the saved outbox and resumes sending whatever is due. Storage is
-    /// touched only if something is saved there.
+    /// touched only if something is saved there. Call it inside the portal's
+    /// reactive owner: its listeners go when the portal is unmounted.
     pub fn start(adapter: IntakeAdapter) -> Courier {
         let courier = Courier {
             outbox: RwSignal::new(read_stored().unwrap_or_default()),
             adapter: StoredValue::new(adapter),
         };
-        let _ = window_event_listener(leptos::ev::online, move |_| courier.pump());
+        let online = window_event_listener(leptos::ev::online, move |_| courier.pump());
         // Another tab changed the outbox (sent or queued something): show it.
-        let _ = window_event_listener(leptos::ev::storage, move |e| {
+        let storage = window_event_listener(leptos::ev::storage, move |e| {
             if e.key().as_deref() == Some(STORAGE_KEY) {
                 courier.outbox.set(read_stored().unwrap_or_default());
             }
+        });
+        // Unmounting (the host's `destroy()`) leaves no listener behind.
+        on_cleanup(move || {
+            online.remove();
+            storage.remove();
         });
         courier.pump();
         courier
