@@ -252,3 +252,25 @@ test('a reload keeps the customer\'s progress, and nothing is stored before they
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a host themes the portal through CSS custom properties, and inputs are at least 16 px', async () => {
+  const { context, page } = await open({ viewport: { width: 360, height: 740 } });
+  await page.goto(h.server.portal);
+  const start = page.getByTestId('start');
+  const before = await start.evaluate((el) => getComputedStyle(el).backgroundColor);
+  // A constructed stylesheet (the strict CSP forbids inline styles) setting the brand colour.
+  await page.evaluate(() => {
+    const s = new CSSStyleSheet();
+    s.replaceSync(':root { --fl-brand: rgb(120, 20, 90); --fl-radius: 2px; }');
+    document.adoptedStyleSheets = [s];
+  });
+  assert.notEqual(before, 'rgb(120, 20, 90)');
+  assert.equal(await start.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(120, 20, 90)');
+  assert.equal(await start.evaluate((el) => getComputedStyle(el).borderTopLeftRadius), '2px');
+  await walk(page, scenario('m365 billing dispute: Microsoft commercial support').transcript);
+  await page.getByTestId('outcome-next').click();
+  const sizes = await page.locator('input:not([type=checkbox]):not([type=radio]), textarea, select')
+    .evaluateAll((els) => els.map((el) => parseFloat(getComputedStyle(el).fontSize)));
+  assert.ok(sizes.length >= 8 && sizes.every((px) => px >= 16), `font sizes: ${sizes}`);
+  await context.close();
+});
