@@ -115,3 +115,41 @@ test('destroy() leaves no window listener behind', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('events fire in order with ids and outcomes only; prefill fills the form; setLocale switches language', async () => {
+  const { context, page, errors } = await open();
+  await page.evaluate(() => {
+    window.seen = [];
+    for (const name of ['ready', 'open', 'close', 'step', 'resolved', 'escalated', 'submitted', 'queued', 'failed']) {
+      window.Frontline.on(name, (detail) => window.seen.push([name, detail ?? null]));
+    }
+    window.Frontline.prefill({ name: 'Ada Lovelace', email: 'ada@contoso.example', company: 'Contoso', product: 'm365' });
+  });
+  await page.getByRole('button', { name: 'Help' }).click();
+  await page.getByTestId('start').click();
+  // The prefilled product skips the product step.
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+  assert.equal(await page.getByLabel('Your name *').inputValue(), 'Ada Lovelace');
+  assert.equal(await page.getByLabel('E-mail *').inputValue(), 'ada@contoso.example');
+  assert.equal(await page.getByLabel('Company *').inputValue(), 'Contoso');
+  await page.getByTestId('severity-C').check();
+  await page.getByLabel('Summary *').fill('Embedded request');
+  await page.getByLabel('What happens? *').fill('Sent from the launcher');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor();
+  await page.waitForFunction(() => window.seen.some(([n]) => n === 'submitted'));
+  const seen = await page.evaluate(() => window.seen);
+  assert.deepEqual(seen.map(([n]) => n), ['ready', 'open', 'step', 'step', 'escalated', 'step', 'step', 'submitted']);
+  assert.deepEqual(seen[2][1], { stage: 'problem', product: 'm365' });
+  assert.deepEqual(seen[3][1], { stage: 'diagnosis', node: 'billing-what' });
+  assert.equal(seen[4][1].handler, 'vendor_commercial');
+  assert.match(seen[7][1].reference, /^FL-\d+$/);
+  assert.doesNotMatch(JSON.stringify(seen), /Ada|contoso\.example|Embedded request/, 'no personal data in events');
+  await page.evaluate(() => window.Frontline.setLocale('fr'));
+  await page.getByText('Demande envoyée').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

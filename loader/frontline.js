@@ -77,16 +77,20 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   panel.setAttribute('aria-label', button.textContent);
   root.append(panel, button);
   let portal;
-  const listeners = new Map();
-  const emit = (name, detail = {}) => {
+  let prefilled;
+  let locale;
+  const handlers = [];
+  const emit = (name, detail = {}) =>
     host.dispatchEvent(new CustomEvent(`frontline:${name}`, { bubbles: true, composed: true, detail }));
-    (listeners.get(name) || []).forEach((f) => f(detail));
-  };
   const intent = () => { load().catch((e) => console.error('Frontline: could not load the portal', e)); };
   button.addEventListener('pointerenter', intent, { once: true });
   button.addEventListener('focus', intent, { once: true });
   async function open() {
-    portal ||= await mountInto(host, root, panel).catch((e) => { console.error('Frontline: could not start', e); });
+    if (!portal) {
+      portal = await mountInto(host, root, panel).catch((e) => { console.error('Frontline: could not start', e); });
+      if (prefilled) portal?.prefill(prefilled);
+      if (locale) portal?.setLocale(locale);
+    }
     panel.hidden = false;
     button.setAttribute('aria-expanded', 'true');
     emit('open');
@@ -105,11 +109,19 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   window.Frontline = {
     open, close,
     toggle: () => (panel.hidden ? open() : close()),
-    on(name, handler) { listeners.set(name, [...(listeners.get(name) || []), handler]); },
+    /** Fills the request form: {name, email, phone, company, tenant, subscription_id, product}. */
+    prefill(fields) { prefilled = JSON.stringify(fields || {}); portal?.prefill(prefilled); },
+    setLocale(tag) { locale = String(tag); portal?.setLocale(locale); },
+    /** ready, open, close, step, resolved, escalated, submitted, queued, failed: handler(detail). */
+    on(name, handler) {
+      const listener = (e) => handler(e.detail);
+      host.addEventListener(`frontline:${name}`, listener);
+      handlers.push([`frontline:${name}`, listener]);
+    },
     destroy() {
       portal?.destroy();
       portal = undefined;
-      listeners.clear();
+      handlers.splice(0).forEach(([type, listener]) => host.removeEventListener(type, listener));
       host.remove();
       delete window.Frontline;
     },

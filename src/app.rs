@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
 use crate::delivery::Courier;
+use crate::host::{emit, HostCommands};
 use crate::i18n::{Key, Locale};
 use crate::request_screens::{DeliveryView, RequestFormView, ReviewView};
 use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
@@ -86,6 +87,14 @@ pub fn App(
     let languages = browser_languages();
     let locale = RwSignal::new(Locale::negotiate(languages.iter().map(String::as_str)));
     provide_context(UiLocale(locale));
+    // `Frontline.setLocale("fr")` from the host page.
+    if let Some(asked) = use_context::<HostCommands>().map(|c| c.locale) {
+        Effect::new(move |_| {
+            if let Some(chosen) = asked.get().as_deref().and_then(Locale::from_tag) {
+                locale.set(chosen);
+            }
+        });
+    }
     let ruleset = LocalResource::new(move || {
         let url = config_url.clone();
         async move { fetch_ruleset(&url).await }
@@ -163,6 +172,33 @@ pub fn ConfigProblem(error: ConfigError) -> impl IntoView {
     }
 }
 
+/// Where the portal's `frontline:*` events start (they bubble to the host).
+#[derive(Clone, Copy)]
+pub struct EventSource(pub NodeRef<html::Div>);
+
+/// The host event for arriving on `screen`: ids and outcomes only, never
+/// what the customer typed.
+fn event_for(screen: &Screen) -> Option<(&'static str, serde_json::Value)> {
+    use frontline_core::Step;
+    use serde_json::json;
+    Some(match screen {
+        Screen::Welcome => return None,
+        Screen::Step(Step::ChooseProduct { .. }) => ("step", json!({"stage": "product"})),
+        Screen::Step(Step::ChooseKind { product, .. }) => {
+            ("step", json!({"stage": "problem", "product": product}))
+        }
+        Screen::Step(Step::Ask { node }) => ("step", json!({"stage": "diagnosis", "node": node})),
+        Screen::Step(Step::Resolved { node }) => ("resolved", json!({"node": node})),
+        Screen::Step(Step::Outcome(o)) => (
+            "escalated",
+            json!({"product": o.product, "kind": o.kind, "handler": o.handler.as_str(), "vehicle": o.vehicle, "rule": o.rule}),
+        ),
+        Screen::Form(_) => ("step", json!({"stage": "request"})),
+        Screen::Review(_) => ("step", json!({"stage": "review"})),
+        Screen::Delivery { .. } | Screen::Broken(_) => return None,
+    })
+}
+
 /// Whom to write to for a person, on every screen in the same place (WCAG
 /// 2.2 SC 3.2.6, consistent help): the partner's fallback contact.
 fn rules_for_help(rules: &Option<Rules>) -> Option<(String, String)> {
@@ -227,6 +263,24 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         })
     });
     provide_context(Courier::start(rules.intake.adapter));
+    // `Frontline.prefill({...})` from the host page.
+    if let Some(prefill) = use_context::<HostCommands>().map(|c| c.prefill) {
+        let rules = rules.clone();
+        Effect::new(move |_| {
+            if let Some(p) = prefill.get() {
+                journey.update(|j| {
+                    p.apply(&mut j.form);
+                    if let Some(product) =
+                        p.product.as_ref().filter(|id| rules.product(id).is_some())
+                    {
+                        if !j.started {
+                            j.preselected_product = Some(product.clone());
+                        }
+                    }
+                });
+            }
+        });
+    }
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Signal::derive(move || screen.with(Screen::stage));
 
@@ -234,10 +288,16 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // announce it, so keyboard and screen-reader users follow along. Not on
     // first display: a portal must not steal focus from the page.
     let body = NodeRef::<html::Div>::new();
+    provide_context(EventSource(body));
     let announcement = RwSignal::new(String::new());
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
         if previous.is_some_and(|p| p != current) {
+            if let Some((name, detail)) = event_for(&current) {
+                if let Some(target) = body.get_untracked() {
+                    emit(&target, name, &detail);
+                }
+            }
             request_animation_frame(move || {
                 let Some(body) = body.get_untracked() else {
                     return;

@@ -10,6 +10,7 @@ pub mod app;
 pub mod clock;
 pub mod delivery;
 pub mod format;
+pub mod host;
 pub mod i18n;
 pub mod request_form;
 pub mod request_screens;
@@ -28,12 +29,13 @@ pub const DEFAULT_CONFIG_URL: &str = "rules/default.json";
 pub fn mount_portal(
     container: web_sys::HtmlElement,
     config_url: Option<String>,
+    commands: host::HostCommands,
 ) -> Box<dyn std::any::Any> {
     let config_url = config_url
         .filter(|url| !url.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_CONFIG_URL.to_owned());
-    Box::new(leptos::mount::mount_to(
-        container,
-        move || view! { <app::App config_url /> },
-    ))
+    Box::new(leptos::mount::mount_to(container, move || {
+        provide_context(commands.clone());
+        view! { <app::App config_url /> }
+    }))
 }

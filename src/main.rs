@@ -2,6 +2,7 @@
 //! The page's start-up script (`public/boot.js`, or the embed loader) calls
 //! the exported `mount`.
 
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 fn main() {
@@ -12,6 +13,7 @@ fn main() {
 #[wasm_bindgen]
 pub struct Portal {
     mounted: Option<Box<dyn std::any::Any>>,
+    commands: frontline::host::HostCommands,
 }
 
 #[wasm_bindgen]
@@ -20,12 +22,33 @@ impl Portal {
     pub fn destroy(&mut self) {
         self.mounted = None;
     }
+
+    /// Prefills the request form (and the product) from a JSON object:
+    /// `{"name", "email", "phone", "company", "tenant", "subscription_id", "product"}`.
+    pub fn prefill(&self, json: &str) -> Result<(), JsValue> {
+        let prefill: frontline::host::Prefill = serde_json::from_str(json)
+            .map_err(|e| JsValue::from_str(&format!("Frontline.prefill: {e}")))?;
+        self.commands.prefill.set(Some(prefill));
+        Ok(())
+    }
+
+    /// Switches the portal's language (`"fr"`, `"en"`).
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, tag: &str) {
+        self.commands.locale.set(Some(tag.to_owned()));
+    }
 }
 
 /// Mounts the portal into `container`, reading the ruleset at `config_url`.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, config_url: Option<String>) -> Portal {
+    let commands = frontline::host::HostCommands::default();
     Portal {
-        mounted: Some(frontline::mount_portal(container, config_url)),
+        mounted: Some(frontline::mount_portal(
+            container,
+            config_url,
+            commands.clone(),
+        )),
+        commands,
     }
 }

@@ -355,6 +355,37 @@ pub fn DeliveryView(id: String) -> impl IntoView {
                 .with(|o| o.get(&id).map(|e| (e.state.clone(), e.attempts)))
         })
     };
+    // Tell the host page how the delivery goes (ids only).
+    let source = use_context::<crate::app::EventSource>();
+    Effect::new({
+        let id = id.clone();
+        move |previous: Option<Option<(&'static str, serde_json::Value)>>| {
+            let event = match state.get() {
+                Some((State::Sent { reference }, _)) => Some((
+                    "submitted",
+                    serde_json::json!({"id": id, "reference": reference}),
+                )),
+                Some((State::Pending, attempts)) if attempts > 0 => {
+                    Some(("queued", serde_json::json!({"id": id})))
+                }
+                Some((State::Failed { status, .. }, _)) => {
+                    Some(("failed", serde_json::json!({"id": id, "status": status})))
+                }
+                _ => None,
+            };
+            if event.is_some()
+                && previous.as_ref().map(|p| p.as_ref().map(|e| e.0))
+                    != Some(event.as_ref().map(|e| e.0))
+            {
+                if let (Some((name, detail)), Some(target)) =
+                    (&event, source.and_then(|s| s.0.get_untracked()))
+                {
+                    crate::host::emit(&target, name, detail);
+                }
+            }
+            event
+        }
+    });
     // Once acknowledged, keep the reference with the journey and let the
     // outbox forget the request.
     Effect::new({

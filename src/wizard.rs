@@ -23,6 +23,9 @@ pub struct Journey {
     pub phase: Phase,
     /// The request form as typed so far.
     pub form: RequestForm,
+    /// A product the host page preselected (`Frontline.prefill({product})`),
+    /// chosen when the customer starts.
+    pub preselected_product: Option<String>,
     /// What the customer keeps of a submitted request: its e-mail fallback,
     /// its text, and the reference once the intake acknowledged it.
     pub receipt: Option<Receipt>,
@@ -163,9 +166,12 @@ impl Journey {
         self.receipt = Some(receipt);
     }
 
-    /// Leaves the welcome screen.
+    /// Leaves the welcome screen (for the preselected product, if any).
     pub fn start(&mut self) {
         self.started = true;
+        if let Some(product) = self.preselected_product.take() {
+            self.choose_product(&product);
+        }
     }
 
     /// Chooses the product, forgetting anything chosen after it.

@@ -1,0 +1,94 @@
+//! The host page's side: commands it sends the portal (prefill, language)
+//! and the events the portal sends back, as DOM `CustomEvent`s that cross
+//! the shadow boundary. Payloads carry ids and outcomes, never the
+//! customer's personal data.
+
+use leptos::prelude::*;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+use crate::request_form::RequestForm;
+
+/// What the host may prefill (`Frontline.prefill({...})`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+#[allow(missing_docs)]
+pub struct Prefill {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub tenant: Option<String>,
+    pub subscription_id: Option<String>,
+    /// A product id: the wizard starts there if the customer has not chosen yet.
+    pub product: Option<String>,
+}
+
+impl Prefill {
+    /// Copies the given contact fields into the form, leaving what the
+    /// customer typed where the host gives nothing.
+    pub fn apply(&self, form: &mut RequestForm) {
+        let set = |field: &mut String, value: &Option<String>| {
+            if let Some(v) = value.as_ref().filter(|v| !v.trim().is_empty()) {
+                *field = v.trim().to_owned();
+            }
+        };
+        set(&mut form.name, &self.name);
+        set(&mut form.email, &self.email);
+        set(&mut form.phone, &self.phone);
+        set(&mut form.company, &self.company);
+        set(&mut form.tenant, &self.tenant);
+        set(&mut form.subscription_id, &self.subscription_id);
+    }
+}
+
+/// Commands from the host, shared between the exported handle and the app.
+#[derive(Clone, Default)]
+pub struct HostCommands {
+    /// The latest prefill.
+    pub prefill: ArcRwSignal<Option<Prefill>>,
+    /// A language the host asked for.
+    pub locale: ArcRwSignal<Option<String>>,
+}
+
+/// Sends `frontline:<name>` with `detail` from `target`, bubbling out of the
+/// shadow root to the host element and the document.
+pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &serde_json::Value) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
+    init.set_detail(&detail);
+    if let Ok(event) =
+        web_sys::CustomEvent::new_with_event_init_dict(&format!("frontline:{name}"), &init)
+    {
+        let _ = target.dispatch_event(&event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefill_fills_what_it_gives_and_keeps_the_rest() {
+        let mut form = RequestForm {
+            name: "typed".into(),
+            title: "mine".into(),
+            ..RequestForm::default()
+        };
+        let p: Prefill =
+            serde_json::from_str(r#"{"email": " ada@contoso.example ", "name": "", "company": "Contoso", "colour": "x"}"#)
+                .unwrap();
+        p.apply(&mut form);
+        assert_eq!(
+            (
+                form.name.as_str(),
+                form.email.as_str(),
+                form.company.as_str()
+            ),
+            ("typed", "ada@contoso.example", "Contoso")
+        );
+        assert_eq!(form.title, "mine");
+    }
+}
