@@ -251,6 +251,16 @@ mod tests {
         }
     }
 
+    /// A journey that answered "dispute" to the m365 billing question.
+    fn billing_dispute() -> Journey {
+        let mut j = Journey::default();
+        j.start();
+        j.choose_product("m365");
+        j.choose_kind("billing");
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        j
+    }
+
     #[test]
     fn a_journey_walks_welcome_product_kind_diagnosis_outcome() {
         let rules = rules();
@@ -272,11 +282,7 @@ mod tests {
     #[test]
     fn back_undoes_one_choice_at_a_time_down_to_the_welcome_screen() {
         let rules = rules();
-        let mut j = Journey::default();
-        j.start();
-        j.choose_product("m365");
-        j.choose_kind("billing");
-        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        let mut j = billing_dispute();
         let stages: Vec<Stage> =
             std::iter::from_fn(|| j.back().then(|| j.screen(&rules).stage())).collect();
         assert_eq!(
@@ -293,11 +299,7 @@ mod tests {
 
     #[test]
     fn choosing_again_forgets_what_came_after() {
-        let mut j = Journey::default();
-        j.start();
-        j.choose_product("m365");
-        j.choose_kind("billing");
-        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        let mut j = billing_dispute();
         j.choose_kind("technical");
         assert!(j.transcript.answers.is_empty());
         j.choose_product("azure");
@@ -307,11 +309,7 @@ mod tests {
     #[test]
     fn after_the_outcome_come_the_form_the_review_and_the_delivery() {
         let rules = rules();
-        let mut j = Journey::default();
-        j.start();
-        j.choose_product("m365");
-        j.choose_kind("billing");
-        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        let mut j = billing_dispute();
         j.write_request();
         assert!(matches!(j.screen(&rules), Screen::Form(_)));
         j.review();
@@ -327,11 +325,7 @@ mod tests {
 
     #[test]
     fn answers_keep_their_times_and_back_forgets_the_last_one() {
-        let mut j = Journey::default();
-        j.start();
-        j.choose_product("m365");
-        j.choose_kind("billing");
-        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        let mut j = billing_dispute();
         assert_eq!(j.answered_at, ["2026-11-23T10:00:00Z"]);
         j.back();
         assert!(j.answered_at.is_empty() && j.transcript.answers.is_empty());
