@@ -153,3 +153,65 @@ test('events fire in order with ids and outcomes only; prefill fills the form; s
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a request saved on an earlier visit is sent on the next page view, without any click', async () => {
+  await fetch(new URL('_faults', h.server.intake), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down_for_ms":60000}' });
+  const { context, page } = await open();
+  await page.evaluate(() => window.Frontline.open());
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+  await page.getByLabel('Your name *').fill('Ada');
+  await page.getByLabel('E-mail *').fill('ada@contoso.example');
+  await page.getByLabel('Company *').fill('Contoso');
+  await page.getByTestId('severity-C').check();
+  const title = `Next visit ${Date.now()}`;
+  await page.getByLabel('Summary *').fill(title);
+  await page.getByLabel('What happens? *').fill('Saved while the desk was down');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await fetch(new URL('_faults', h.server.intake), { method: 'DELETE' });
+  // The visitor leaves, and later opens another page of the site.
+  await page.goto('about:blank');
+  const later = await context.newPage();
+  await page.close();
+  await later.goto(new URL('demo/index.html', h.server.portal).href);
+  const arrived = async () => (await (await fetch(new URL('requests.json', h.server.intake))).json())
+    .requests.filter((r) => JSON.stringify(r).includes(title)).length;
+  for (let i = 0; i < 60 && (await arrived()) === 0; i++) await later.waitForTimeout(250);
+  assert.equal(await arrived(), 1);
+  assert.equal(await later.locator('[data-frontline]').evaluate((el) => el.shadowRoot.querySelector('.fl-panel-host').hidden), true, 'still closed');
+  await context.close();
+});
+
+test('several portals on one page work independently, and removing one (SPA navigation) cleans it up', async () => {
+  const { context, page, errors } = await open('demo/support.html');
+  await page.getByTestId('step-welcome').waitFor();
+  await page.evaluate(() => {
+    const second = document.createElement('frontline-portal');
+    second.setAttribute('config', '../rules/default.json');
+    second.id = 'second';
+    document.querySelector('main').append(second);
+  });
+  await page.waitForFunction(() => document.querySelectorAll('frontline-portal').length === 2
+    && [...document.querySelectorAll('frontline-portal')].every((el) => el.shadowRoot?.querySelector('[data-testid=step-welcome]')));
+  const first = page.locator('frontline-portal').first();
+  const second = page.locator('#second');
+  await first.getByTestId('start').click();
+  await first.getByTestId('step-product').waitFor();
+  assert.equal(await second.getByTestId('step-welcome').count(), 1, 'the second one did not move');
+  // An SPA leaves the page: the element goes, the portal with it.
+  await page.evaluate(() => document.querySelector('#second').remove());
+  assert.equal(await page.locator('frontline-portal').count(), 1);
+  await page.evaluate(() => {
+    const again = document.createElement('frontline-portal');
+    again.setAttribute('config', '../rules/default.json');
+    document.querySelector('main').append(again);
+  });
+  await page.waitForFunction(() => [...document.querySelectorAll('frontline-portal')].every((el) => el.shadowRoot?.querySelector('.fl-portal')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -77,6 +77,7 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   panel.setAttribute('aria-label', button.textContent);
   root.append(panel, button);
   let portal;
+  let mounting;
   let prefilled;
   let locale;
   const handlers = [];
@@ -85,12 +86,14 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   const intent = () => { load().catch((e) => console.error('Frontline: could not load the portal', e)); };
   button.addEventListener('pointerenter', intent, { once: true });
   button.addEventListener('focus', intent, { once: true });
+  /** Mounts the launcher's portal once, however many times it is asked for. */
+  const ensurePortal = () => (mounting ||= mountInto(host, root, panel).then((p) => {
+    if (prefilled) p.prefill(prefilled);
+    if (locale) p.setLocale(locale);
+    return (portal = p);
+  }));
   async function open() {
-    if (!portal) {
-      portal = await mountInto(host, root, panel).catch((e) => { console.error('Frontline: could not start', e); });
-      if (prefilled) portal?.prefill(prefilled);
-      if (locale) portal?.setLocale(locale);
-    }
+    portal = await ensurePortal().catch((e) => { console.error('Frontline: could not start', e); });
     panel.hidden = false;
     button.setAttribute('aria-expanded', 'true');
     emit('open');
@@ -103,7 +106,16 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   }
   button.addEventListener('click', () => (panel.hidden ? open() : close()));
   root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !panel.hidden) close(); });
-  const attach = () => document.body.append(host);
+  // The one exception to "nothing before the visitor acts": a request saved
+  // on an earlier visit and not yet delivered. Then the portal starts hidden
+  // and resumes sending (reading storage writes nothing).
+  const pending = () => { try { return !!localStorage.getItem('frontline.outbox'); } catch { return false; } };
+  const attach = () => {
+    document.body.append(host);
+    if (pending()) {
+      ensurePortal().catch((e) => console.error('Frontline: could not resume sending', e));
+    }
+  };
   if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach, { once: true });
 
   window.Frontline = {
@@ -121,6 +133,7 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
     destroy() {
       portal?.destroy();
       portal = undefined;
+      mounting = undefined;
       handlers.splice(0).forEach(([type, listener]) => host.removeEventListener(type, listener));
       host.remove();
       delete window.Frontline;
