@@ -215,3 +215,18 @@ test('several portals on one page work independently, and removing one (SPA navi
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the ruleset\'s theme restyles the embedded portal, still with no CSP violation', async () => {
+  const { context, page, errors } = await open();
+  const rules = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
+  rules.theme = { brand: '#7a1f5c', brand_contrast: '#ffffff', radius: '3px' };
+  await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(rules) }));
+  await page.getByRole('button', { name: 'Help' }).click();
+  const start = page.getByTestId('start');
+  await start.waitFor();
+  await page.waitForFunction(() => true);
+  assert.equal(await start.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(122, 31, 92)');
+  assert.equal(await start.evaluate((el) => getComputedStyle(el).borderTopLeftRadius), '3px');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -281,6 +281,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             }
         });
     }
+    let theme = rules.theme.clone().unwrap_or_default();
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Signal::derive(move || screen.with(Screen::stage));
 
@@ -289,6 +290,21 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // first display: a portal must not steal focus from the page.
     let body = NodeRef::<html::Div>::new();
     provide_context(EventSource(body));
+    // The partner's brand from the ruleset, as custom properties on the
+    // portal (set through the CSSOM, which a strict CSP allows).
+    Effect::new(move |_| {
+        let Some(portal) = body
+            .get()
+            .and_then(|b| b.closest(".fl-portal").ok().flatten())
+        else {
+            return;
+        };
+        if let Ok(portal) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(portal) {
+            for (name, value) in theme.properties() {
+                let _ = portal.style().set_property(name, value);
+            }
+        }
+    });
     let announcement = RwSignal::new(String::new());
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();

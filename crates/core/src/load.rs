@@ -555,6 +555,7 @@ fn validate_into(r: &Ruleset, report: &mut Report) {
     validate_partner(&mut c);
     validate_contact(&mut c);
     validate_intake_fields(&mut c);
+    validate_theme(&mut c);
     validate_hours(&mut c);
     validate_prices(&mut c);
     validate_catalogues(&mut c);
@@ -694,6 +695,88 @@ fn validate_contact(c: &mut Ctx<'_>) {
 
 /// `intake.zendesk_fields` and `intake.form_fields` (which request field
 /// fills each is checked by the reader: only known names are read).
+/// `#rgb` / `#rrggbb` as (r, g, b) in 0..=255.
+fn hex_colour(s: &str) -> Option<(u8, u8, u8)> {
+    let hex = s.strip_prefix('#')?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let digit = |i: usize, width: usize| u8::from_str_radix(hex.get(i..i + width)?, 16).ok();
+    match hex.len() {
+        3 => Some((digit(0, 1)? * 17, digit(1, 1)? * 17, digit(2, 1)? * 17)),
+        6 => Some((digit(0, 2)?, digit(2, 2)?, digit(4, 2)?)),
+        _ => None,
+    }
+}
+
+/// WCAG 2 contrast ratio of two colours.
+fn contrast((r1, g1, b1): (u8, u8, u8), (r2, g2, b2): (u8, u8, u8)) -> f64 {
+    let lum = |r: u8, g: u8, b: u8| {
+        let c = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.039_28 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b)
+    };
+    let (a, b) = (lum(r1, g1, b1), lum(r2, g2, b2));
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+fn validate_theme(c: &mut Ctx<'_>) {
+    let Some(t) = &c.r.theme else { return };
+    let colours = [("brand", &t.brand), ("brand_contrast", &t.brand_contrast)];
+    for (name, value) in colours {
+        if let Some(v) = value {
+            if hex_colour(v).is_none() {
+                c.report.error(
+                    format!("$.theme.{name}"),
+                    format!("\"{v}\" is not a colour; write #rgb or #rrggbb, e.g. #0b5cad"),
+                );
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (
+        t.brand.as_deref().and_then(hex_colour),
+        t.brand_contrast.as_deref().and_then(hex_colour),
+    ) {
+        let ratio = contrast(a, b);
+        if ratio < 4.5 {
+            c.report.warning(
+                "$.theme.brand_contrast",
+                format!("contrast with $.theme.brand is {ratio:.1}:1, under the 4.5:1 WCAG AA needs for button text; pick a darker or lighter colour"),
+            );
+        }
+    }
+    if let Some(r) = &t.radius {
+        let ok = r
+            .strip_suffix("px")
+            .and_then(|n| n.parse::<f32>().ok())
+            .is_some_and(|n| (0.0..=40.0).contains(&n));
+        if !ok {
+            c.report.error(
+                "$.theme.radius",
+                format!("\"{r}\" is not a radius in px from 0px to 40px, e.g. \"8px\""),
+            );
+        }
+    }
+    if let Some(f) = &t.font {
+        let ok = !f.trim().is_empty()
+            && f.len() <= 200
+            && f.chars()
+                .all(|ch| ch.is_alphanumeric() || " ,-_'\"".contains(ch));
+        if !ok {
+            c.report.error(
+                "$.theme.font",
+                "a font is a comma-separated list of family names (letters, digits, spaces, quotes, - and _), e.g. \"Inter, system-ui, sans-serif\"",
+            );
+        }
+    }
+}
+
 fn validate_intake_fields(c: &mut Ctx<'_>) {
     let intake = &c.r.intake;
     let adapter = crate::adapters::adapter_name(intake.adapter);

@@ -422,6 +422,7 @@ pub(crate) fn ruleset(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
         products: list(product),
         nodes: list(node),
         rules: list(rule),
+        theme: oobj(theme),
     }; content_hash = String::new())
 }
 
@@ -468,6 +469,21 @@ fn contact(rd: &mut Reader, v: &Value, path: &str) -> Option<Contact> {
             url: os,
             email: os,
             phone: os
+        }
+    )
+}
+
+fn theme(rd: &mut Reader, v: &Value, path: &str) -> Option<Theme> {
+    record!(
+        rd,
+        v,
+        path,
+        [],
+        Theme {
+            brand: os,
+            brand_contrast: os,
+            radius: os,
+            font: os
         }
     )
 }

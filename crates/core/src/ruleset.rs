@@ -78,6 +78,9 @@ pub struct Ruleset {
     pub nodes: Vec<Node>,
     /// Scope and escalation rules, tried in order; the first match decides.
     pub rules: Vec<Rule>,
+    /// The partner's brand for the portal (optional).
+    #[serde(default)]
+    pub theme: Option<Theme>,
     /// SHA-256 of the ruleset's canonical JSON, set by the loader.
     #[serde(skip)]
     #[cfg_attr(feature = "schema", schemars(skip))]
@@ -256,6 +259,42 @@ pub struct FallbackContact {
     /// Web page, if any.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+/// The portal's look in the partner's brand, applied as the portal's `--fl-*`
+/// CSS custom properties (it wins over a host page's; without it, the host's
+/// custom properties apply).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(deny_unknown_fields))]
+pub struct Theme {
+    /// Brand colour of buttons and links, `#rgb` or `#rrggbb`.
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Text colour on the brand colour, `#rgb` or `#rrggbb`.
+    #[serde(default)]
+    pub brand_contrast: Option<String>,
+    /// Corner radius, in px (`"6px"`).
+    #[serde(default)]
+    pub radius: Option<String>,
+    /// Font families, CSS syntax (`"Inter, system-ui, sans-serif"`).
+    #[serde(default)]
+    pub font: Option<String>,
+}
+
+impl Theme {
+    /// `(custom property, value)` for each value given.
+    pub fn properties(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("--fl-brand", &self.brand),
+            ("--fl-brand-contrast", &self.brand_contrast),
+            ("--fl-radius", &self.radius),
+            ("--fl-font", &self.font),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
 }
 
 /// Where the portal sends requests (issue 5's adapters read this).

@@ -816,3 +816,68 @@ fn the_hand_reader_and_serde_agree_on_form_and_zendesk_fields() {
         serde_json::to_value(&by_serde).unwrap()
     );
 }
+
+#[test]
+fn a_valid_theme_has_no_problem_and_becomes_custom_properties() {
+    let mut v = default_value();
+    v["theme"] = json!({"brand": "#7a1f5c", "brand_contrast": "#fff", "radius": "4px", "font": "\"Source Sans 3\", system-ui, sans-serif"});
+    let (r, report) = load_with_report(&v.to_string());
+    assert!(report.is_empty(), "{report}");
+    let theme = r.unwrap().theme.unwrap();
+    assert_eq!(
+        theme.properties(),
+        [
+            ("--fl-brand", "#7a1f5c"),
+            ("--fl-brand-contrast", "#fff"),
+            ("--fl-radius", "4px"),
+            ("--fl-font", "\"Source Sans 3\", system-ui, sans-serif")
+        ]
+    );
+}
+
+#[test]
+fn theme_values_that_are_not_colours_radii_or_fonts_are_errors() {
+    let problems = problems_after(|v| {
+        v["theme"] =
+            json!({"brand": "red; background: url(x)", "radius": "2em", "font": "x}body{"});
+    });
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.theme.brand",
+        "is not a colour; write #rgb or #rrggbb",
+    );
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.theme.radius",
+        "is not a radius in px",
+    );
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.theme.font",
+        "comma-separated list of family names",
+    );
+}
+
+#[test]
+fn a_theme_without_enough_contrast_is_a_warning() {
+    let problems = problems_after(|v| {
+        v["theme"] = json!({"brand": "#ffff00", "brand_contrast": "#ffffff"});
+    });
+    assert_has(
+        &problems,
+        Level::Warning,
+        "$.theme.brand_contrast",
+        "under the 4.5:1 WCAG AA",
+    );
+}
+
+#[test]
+fn unknown_theme_fields_are_reported() {
+    let problems = problems_after(|v| {
+        v["theme"] = json!({"colour": "#000"});
+    });
+    assert_has(&problems, Level::Error, "$.theme.colour", "unknown field");
+}
