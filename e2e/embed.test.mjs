@@ -230,3 +230,29 @@ test('the ruleset\'s theme restyles the embedded portal, still with no CSP viola
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('destroying the widget while a retry is pending: no error later, and the request stays saved', async () => {
+  await fetch(new URL('_faults', h.server.intake), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down_for_ms":60000}' });
+  const { context, page, errors } = await open();
+  await page.evaluate(() => window.Frontline.open());
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+  await page.getByLabel('Your name *').fill('Ada');
+  await page.getByLabel('E-mail *').fill('ada@contoso.example');
+  await page.getByLabel('Company *').fill('Contoso');
+  await page.getByTestId('severity-C').check();
+  await page.getByLabel('Summary *').fill(`Destroyed ${Date.now()}`);
+  await page.getByLabel('What happens? *').fill('Pending when destroyed');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await page.evaluate(() => window.Frontline.destroy());
+  await page.waitForTimeout(4000); // past the first retries' backoff
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null);
+  assert.deepEqual(errors.filter((e) => !e.includes('Failed to load resource') && !e.includes('ERR_')), []);
+  await fetch(new URL('_faults', h.server.intake), { method: 'DELETE' });
+  await context.close();
+});

@@ -89,7 +89,9 @@ impl Courier {
     /// Applies `change` to the stored outbox (re-read first: another tab may
     /// have changed it) and saves it before anything else happens.
     fn mutate<T>(&self, change: impl FnOnce(&mut Outbox) -> T) -> T {
-        let mut outbox = read_stored().unwrap_or_else(|| self.outbox.get_untracked());
+        let mut outbox = read_stored()
+            .or_else(|| self.outbox.try_get_untracked())
+            .unwrap_or_default();
         let result = change(&mut outbox);
         if let Some(storage) = local() {
             let saved = if outbox.entries.is_empty() {
@@ -103,7 +105,8 @@ impl Courier {
                 );
             }
         }
-        self.outbox.set(outbox);
+        // After the portal is destroyed, the signal is gone: storage still is.
+        let _ = self.outbox.try_set(outbox);
         result
     }
 
@@ -128,12 +131,17 @@ impl Courier {
 
     /// Sends everything due now, and wakes up when the next retry is due.
     pub fn pump(&self) {
+        // A retry timer that fires after the portal was destroyed does
+        // nothing: the request stays saved for the next visit.
+        if self.outbox.is_disposed() {
+            return;
+        }
         let courier = *self;
         let due = self.mutate(|o| o.due(now_ms()));
         for id in due {
             with_lock(&id, move |id| async move { courier.attempt(&id).await });
         }
-        if let Some(at) = self.outbox.get_untracked().next_wake() {
+        if let Some(at) = self.outbox.try_get_untracked().and_then(|o| o.next_wake()) {
             let wait = at.saturating_sub(now_ms()).max(50);
             set_timeout(move || courier.pump(), Duration::from_millis(wait));
         }
