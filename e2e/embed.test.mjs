@@ -256,3 +256,16 @@ test('destroying the widget while a retry is pending: no error later, and the re
   await fetch(new URL('_faults', h.server.intake), { method: 'DELETE' });
   await context.close();
 });
+
+test('a tampered portal script is refused (Subresource Integrity)', async () => {
+  const { context, page, errors } = await open();
+  await page.route(/\/frontline-[0-9a-f]+\.js$/, async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, body: `${await res.text()}\n// tampered` });
+  });
+  await page.getByRole('button', { name: 'Help' }).click();
+  await page.waitForTimeout(1500);
+  assert.equal(await page.getByTestId('step-welcome').count(), 0, 'the portal did not start');
+  assert.ok(errors.some((e) => /integrity/i.test(e)), errors.join('\n'));
+  await context.close();
+});

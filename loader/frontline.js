@@ -18,6 +18,16 @@
   function load() {
     app ||= (async () => {
       const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
+      // import() takes no integrity: a modulepreload with it fills the module
+      // map first, so the import below gets the checked module or fails.
+      const preload = document.createElement('link');
+      preload.rel = 'modulepreload';
+      preload.href = at(ASSETS.js);
+      preload.integrity = ASSETS.sri.js;
+      preload.crossOrigin = 'anonymous';
+      const preloaded = new Promise((ok, fail) => { preload.onload = ok; preload.onerror = () => fail(new Error('the portal script failed its integrity check')); });
+      document.head.append(preload);
+      await preloaded.finally(() => preload.remove());
       const mod = await import(at(ASSETS.js));
       await mod.default({ module_or_path: fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }) });
       portalCss = sheet(await css);

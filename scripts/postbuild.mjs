@@ -17,4 +17,12 @@ const sri = (file) => `sha384-${createHash('sha384').update(readFileSync(join(di
 assets.sri = { js: sri(assets.js), wasm: sri(assets.wasm), css: sri(assets.css) };
 const source = readFileSync(new URL('../loader/frontline.js', import.meta.url), 'utf8');
 if (!source.includes('__FRONTLINE_ASSETS__')) throw new Error('loader/frontline.js lacks the __FRONTLINE_ASSETS__ placeholder');
-writeFileSync(join(dist, 'frontline.js'), source.replace('__FRONTLINE_ASSETS__', JSON.stringify(assets)));
+// A light, safe squeeze (the loader has a 3 KB gzip budget): drop whole-line
+// comments and indentation. The source stays readable in loader/.
+const squeezed = source
+  .replace(/^\/\*![\s\S]*?\*\/\n/, '/*! Frontline loader, source: loader/frontline.js */\n')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('//') && !(line.startsWith('/**') && line.endsWith('*/')))
+  .join('\n');
+writeFileSync(join(dist, 'frontline.js'), squeezed.replace('__FRONTLINE_ASSETS__', JSON.stringify(assets)));
