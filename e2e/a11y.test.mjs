@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, watchErrors, harness } from './support.mjs';
+import { ROOT, fillMinimalRequest, harness, toDisputeForm, watchErrors } from './support.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const h = harness();
@@ -59,14 +59,7 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByTestId('outcome-next').click();
     await page.getByTestId('to-review').click();
     await check('form with errors', 'form-errors');
-    await page.getByLabel('Your name *').fill('Ada');
-    await page.getByLabel('E-mail *').fill('ada@contoso.example');
-    await page.getByLabel('Company *').fill('Contoso');
-    await page.getByTestId('severity-C').check();
-    await page.getByLabel('Summary *').fill('Audit');
-    await page.getByLabel('What happens? *').fill('Checking accessibility');
-    if (await page.locator('#fl-accept-price').count()) await page.locator('#fl-accept-price').check();
-    await page.getByTestId('to-review').click();
+    await fillMinimalRequest(page, 'Audit', 'Checking accessibility');
     await check('review', 'step-review');
     assert.ok(await fetchJson('_faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fail_next":{"count":1,"status":400}}' }));
     await page.getByTestId('send').click();
@@ -101,18 +94,8 @@ test('the resolved, queued and unavailable screens pass axe too', async () => {
   violations.push(...(await audit(page, 'resolved')));
   // Queued: the intake is down when sending.
   await page.getByTestId('restart').click();
-  await page.getByTestId('start').click();
-  await page.getByTestId('product-m365').click();
-  await page.getByTestId('kind-billing').click();
-  await page.getByTestId('answer-dispute').click();
-  await page.getByTestId('outcome-next').click();
-  await page.getByLabel('Your name *').fill('Ada');
-  await page.getByLabel('E-mail *').fill('ada@contoso.example');
-  await page.getByLabel('Company *').fill('Contoso');
-  await page.getByTestId('severity-C').check();
-  await page.getByLabel('Summary *').fill('Queued audit');
-  await page.getByLabel('What happens? *').fill('Checking the queued screen');
-  await page.getByTestId('to-review').click();
+  await toDisputeForm(page);
+  await fillMinimalRequest(page, 'Queued audit', 'Checking the queued screen');
   assert.ok(await fetchJson('_faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down_for_ms":3000}' }));
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();

@@ -3,7 +3,7 @@
 // server, with its fault injection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshotPath, watchErrors, harness } from './support.mjs';
+import { harness, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 const h = harness();
@@ -32,11 +32,7 @@ async function open() {
 /** Walks to the form of a billing dispute (Microsoft commercial support). */
 async function toForm(page) {
   await page.goto(h.server.portal);
-  await page.getByTestId('start').click();
-  await page.getByTestId('product-m365').click();
-  await page.getByTestId('kind-billing').click();
-  await page.getByTestId('answer-dispute').click();
-  await page.getByTestId('outcome-next').click();
+  await toDisputeForm(page);
   await page.getByTestId('step-form').waitFor();
 }
 

@@ -81,3 +81,24 @@ export function harness() {
   });
   return h;
 }
+
+/** From the welcome screen to the request form of a Microsoft 365 billing dispute. */
+export async function toDisputeForm(page) {
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.getByTestId('answer-dispute').click();
+  await page.getByTestId('outcome-next').click();
+}
+
+/** Fills the form's required fields (severity C), then goes to the review. */
+export async function fillMinimalRequest(page, title, description) {
+  await page.getByLabel('Your name *').fill('Ada');
+  await page.getByLabel('E-mail *').fill('ada@contoso.example');
+  await page.getByLabel('Company *').fill('Contoso');
+  await page.getByTestId('severity-C').check();
+  await page.getByLabel('Summary *').fill(title);
+  await page.getByLabel('What happens? *').fill(description);
+  if (await page.locator('#fl-accept-price').count()) await page.locator('#fl-accept-price').check();
+  await page.getByTestId('to-review').click();
+}

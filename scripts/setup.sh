@@ -9,6 +9,18 @@ source scripts/lib.sh
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 
+# Installs Debian packages as root; otherwise stops with the exact command.
+apt_install() { # what packages...
+  local what=$1; shift
+  if [ "$(id -u)" = 0 ]; then
+    step "installing $what ($*)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    die "$what missing. Run as root: apt-get update && apt-get install -y $*"
+  fi
+}
+
 need_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"
 }
@@ -20,13 +32,7 @@ need_cmd npm "install npm (Debian: apt-get install npm)"
 
 # 0. A C compiler: the intake server's SQLite is compiled from C.
 if ! command -v cc >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    step "installing a C compiler (gcc) for SQLite"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null
-  else
-    die "no C compiler (cc) found. Run as root: apt-get update && apt-get install -y gcc libc6-dev"
-  fi
+  apt_install "a C compiler, for SQLite" gcc libc6-dev
 fi
 
 # 1. The WebAssembly target.
@@ -55,13 +61,7 @@ fi
 
 # 4. Chromium and its driver, for the browser tests.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  if [ "$(id -u)" = 0 ]; then
-    step "installing Debian's chromium and chromium-driver"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-  else
-    die "Chromium is missing. Run as root: apt-get update && apt-get install -y chromium chromium-driver"
-  fi
+  apt_install "Chromium and its driver" chromium chromium-driver
 fi
 
 # 5. npm dev tools from the committed lockfile: playwright-core, axe-core and
