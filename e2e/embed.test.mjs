@@ -249,3 +249,15 @@ test('a tampered portal script is refused (Subresource Integrity)', async () => 
   assert.ok(errors.some((e) => /integrity/i.test(e)), errors.join('\n'));
   await context.close();
 });
+
+test('a host page themes the embedded portal with --fl-* custom properties on its element', async () => {
+  const { context, page } = await open('demo/support.html');
+  await page.getByTestId('step-welcome').waitFor();
+  await page.evaluate(() => {
+    const s = new CSSStyleSheet();
+    s.replaceSync('frontline-portal { --fl-brand: rgb(1, 92, 60); }');
+    document.adoptedStyleSheets = [s];
+  });
+  assert.equal(await page.getByTestId('start').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(1, 92, 60)');
+  await context.close();
+});
