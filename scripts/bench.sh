@@ -21,8 +21,21 @@ step "bundle sizes (release build)"
 scripts/build.sh >/dev/null 2>&1 || die "the release build failed: run scripts/build.sh"
 sizes=$(scripts/size-report.sh dist)
 
+# Browser benchmarks: each e2e/bench/*.mjs measures one thing against the
+# release build and prints one Markdown section (## heading first) on stdout.
+step "browser benchmarks (e2e/bench/*.mjs)"
+cargo build --release --quiet -p frontline-devserver
+browser=""
+for bench in e2e/bench/*.mjs; do
+  [ -e "$bench" ] || continue
+  case "$(basename "$bench")" in _*) continue ;; esac # shared helpers
+  step "  $bench"
+  section=$(node "$bench") || die "$bench failed"
+  browser+="$section"$'\n\n'
+done
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
-NATIVE="$native" WASM="$wasm" SIZES="$sizes" CPU="$cpu" CORES="$(nproc)" \
+NATIVE="$native" WASM="$wasm" SIZES="$sizes" BROWSER="$browser" CPU="$cpu" CORES="$(nproc)" \
 RUSTC="$(rustc --version)" CHROMIUM="$(/usr/bin/chromium --version 2>/dev/null | head -n1)" \
 DATE="$(date -u +%Y-%m-%d)" node - <<'JS'
 const fs = require('fs');
@@ -65,7 +78,8 @@ in all: not met yet (see README, "Size").
 \`\`\`
 ${process.env.SIZES}
 \`\`\`
-`;
+
+${process.env.BROWSER}`.trimEnd() + '\n';
 fs.writeFileSync('BENCHMARKS.md', out);
 JS
 step "wrote BENCHMARKS.md"
