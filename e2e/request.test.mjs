@@ -3,7 +3,7 @@
 // server, with its fault injection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
+import { harness, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 const h = harness();
@@ -82,7 +82,7 @@ test('a request is reviewed, sent, acknowledged with a reference, and received e
   const reference = await page.getByTestId('reference').innerText();
   assert.match(reference, /Your reference is FL-\d+/);
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no customer text ran as code');
-  assert.equal(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'the outbox forgot the sent request');
+  assert.deepEqual(await savedRequests(page), [], 'the outbox forgot the sent request');
   const mine = (await received()).filter((r) => r.title === title || JSON.stringify(r).includes(title));
   assert.equal(mine.length, 1, JSON.stringify(mine));
   assert.deepEqual(errors, []);
@@ -118,7 +118,7 @@ test('a 400 is explained, nothing is lost, and the e-mail fallback carries the r
   const mailto = await page.getByTestId('mailto').getAttribute('href');
   assert.ok(mailto.startsWith('mailto:'), mailto);
   assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
-  assert.notEqual(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'kept in the outbox');
+  assert.equal((await savedRequests(page)).length, 1, 'kept in the outbox');
   await page.getByTestId('retry').click();
   await page.getByTestId('step-sent').waitFor();
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
@@ -177,7 +177,7 @@ test('offline when sending: saved, then sent when the browser is back online', a
   await context.setOffline(true);
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
-  assert.notEqual(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'saved before sending');
+  assert.equal((await savedRequests(page)).length, 1, 'saved before sending');
   await context.setOffline(false);
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
@@ -207,6 +207,30 @@ test('stored but unacknowledged (503 after storing): the retry is deduplicated b
   await page.getByTestId('to-review').click();
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});
+
+test('an outbox saved by the first version (one key for all) is taken over and delivered once', async () => {
+  await faults({ down_for_ms: 3000 });
+  const { context, page } = await open();
+  await toForm(page);
+  const title = `Legacy outbox ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  // Rewrite what was saved the way the first version stored it, then reload.
+  await page.evaluate(() => {
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith('frontline.outbox:'));
+    const entries = keys.map((k) => JSON.parse(localStorage.getItem(k)).entries[0]);
+    keys.forEach((k) => localStorage.removeItem(k));
+    localStorage.setItem('frontline.outbox', JSON.stringify({ version: 1, entries }));
+  });
+  await page.reload();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'the old key is gone');
+  assert.deepEqual(await savedRequests(page), []);
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
   await context.close();
 });

@@ -11,10 +11,13 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
 mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 
-/** Starts `frontline-dev` on free ports; resolves with its URLs and a stop(). */
-export function startServer() {
+/**
+ * Starts `frontline-dev` on free ports; resolves with its URLs and a stop().
+ * `site`: the directory served (default dist/; the benchmarks serve a snapshot).
+ */
+export function startServer({ site = join(ROOT, 'dist') } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
-  const child = spawn(bin, ['--site', join(ROOT, 'dist'), '--port', '0', '--intake-port', '0',
+  const child = spawn(bin, ['--site', site, '--port', '0', '--intake-port', '0',
     '--exit-on-stdin-eof', '--exit-after', '900', '--db', ':memory:', '--enable-faults'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -101,4 +104,11 @@ export async function fillMinimalRequest(page, title, description) {
   await page.getByLabel('What happens? *').fill(description);
   if (await page.locator('#fl-accept-price').count()) await page.locator('#fl-accept-price').check();
   await page.getByTestId('to-review').click();
+}
+
+/** The requests a page has saved in its outbox (one `frontline.outbox:<id>` key each). */
+export function savedRequests(page) {
+  return page.evaluate(() => Object.keys(localStorage)
+    .filter((k) => k.startsWith('frontline.outbox:'))
+    .map((k) => JSON.parse(localStorage.getItem(k)).entries[0]));
 }

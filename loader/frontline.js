@@ -119,7 +119,10 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   // The one exception to "nothing before the visitor acts": a request saved
   // on an earlier visit and not yet delivered. Then the portal starts hidden
   // and resumes sending (reading storage writes nothing).
-  const pending = () => { try { return !!localStorage.getItem('frontline.outbox'); } catch { return false; } };
+  // Saved requests live under "frontline.outbox:<id>" (the first version: "frontline.outbox").
+  const pending = () => {
+    try { return Object.keys(localStorage).some((k) => k.startsWith('frontline.outbox')); } catch { return false; }
+  };
   const attach = () => {
     document.body.append(host);
     if (pending()) {

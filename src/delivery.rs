@@ -10,15 +10,27 @@
 use std::time::Duration;
 
 use frontline_core::adapters::{reference_from_body, OutgoingHttp};
-use frontline_core::outbox::{Outbox, DEFAULT_LEASE_MS};
+use frontline_core::outbox::{Effect, Entry, Outbox, State, DEFAULT_LEASE_MS};
 use frontline_core::IntakeAdapter;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-const STORAGE_KEY: &str = "frontline.outbox";
+/// Each request is saved under its own key, `frontline.outbox:<id>`, as an
+/// outbox of one entry: a change to one request rewrites only that request,
+/// so a long queue (a thousand requests saved offline) costs no more per
+/// change than a short one. The loader looks for this prefix to resume
+/// sending on the next page view.
+const KEY_PREFIX: &str = "frontline.outbox:";
+/// Where the first version kept the whole outbox in one key (read once and
+/// split up).
+const LEGACY_KEY: &str = "frontline.outbox";
 /// How long one attempt may take before it counts as a timeout.
 const ATTEMPT_TIMEOUT_MS: i32 = 15_000;
+/// Attempts this tab makes at once. A browser opens at most six connections
+/// to one HTTP/1.1 origin: leave some for the page, and never let a queued
+/// fetch time out while it waits for a connection.
+const MAX_IN_FLIGHT: usize = 4;
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -32,16 +44,77 @@ fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-fn read_stored() -> Option<Outbox> {
-    let text = local()?.get_item(STORAGE_KEY).ok().flatten()?;
-    match Outbox::from_json(&text) {
-        Ok(outbox) => Some(outbox),
+fn entry_key(id: &str) -> String {
+    [KEY_PREFIX, id].concat()
+}
+
+/// The entry saved as `text` (an outbox of one), or `None` if unreadable
+/// (logged, and left in storage for support).
+fn parse_entry(text: &str) -> Option<Entry> {
+    match Outbox::from_json(text) {
+        Ok(outbox) => outbox.entries.into_iter().next(),
         Err(e) => {
             web_sys::console::error_1(
-                &format!("Frontline: the saved outbox is unreadable: {e}").into(),
+                &format!("Frontline: a saved request is unreadable: {e}").into(),
             );
             None
         }
+    }
+}
+
+fn to_text(entry: Entry) -> String {
+    Outbox {
+        entries: vec![entry],
+        ..Outbox::new()
+    }
+    .to_json()
+}
+
+/// Every saved request (after splitting up a first-version outbox).
+fn read_all() -> Outbox {
+    let mut outbox = Outbox::new();
+    let Some(storage) = local() else {
+        return outbox;
+    };
+    if let Some(text) = storage.get_item(LEGACY_KEY).ok().flatten() {
+        let legacy = Outbox::from_json(&text).map(|o| o.entries);
+        let mut moved = legacy.is_ok();
+        for entry in legacy.unwrap_or_default() {
+            let key = entry_key(&entry.id);
+            moved &= storage.set_item(&key, &to_text(entry)).is_ok();
+        }
+        if moved {
+            let _ = storage.remove_item(LEGACY_KEY);
+        }
+    }
+    for i in 0..storage.length().unwrap_or(0) {
+        let Some(key) = storage.key(i).ok().flatten() else {
+            continue;
+        };
+        if key.starts_with(KEY_PREFIX) {
+            if let Some(entry) = storage
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .as_deref()
+                .and_then(parse_entry)
+            {
+                outbox.entries.push(entry);
+            }
+        }
+    }
+    outbox
+}
+
+/// Puts `entry` (or its absence) in `outbox` as request `id`.
+fn put(outbox: &mut Outbox, id: &str, entry: Option<Entry>) {
+    match (outbox.entries.iter().position(|e| e.id == id), entry) {
+        (Some(i), Some(entry)) => outbox.entries[i] = entry,
+        (Some(i), None) => {
+            outbox.entries.remove(i);
+        }
+        (None, Some(entry)) => outbox.entries.push(entry),
+        (None, None) => {}
     }
 }
 
@@ -56,10 +129,22 @@ pub fn new_id() -> String {
 /// The outbox, shared by the screens that show a delivery.
 #[derive(Clone, Copy)]
 pub struct Courier {
-    /// The outbox as last read or written (the screens read entries from it).
+    /// Every saved request as this tab last saw it (the screens read their
+    /// entry here; the sender picks what is due from it). Storage stays the
+    /// truth: each change re-reads the one entry it changes.
     pub outbox: RwSignal<Outbox>,
     adapter: StoredValue<IntakeAdapter>,
+    /// Requests this tab is sending now (at most [`MAX_IN_FLIGHT`]).
+    in_flight: StoredValue<Vec<String>>,
+    /// The one timer that wakes the sender, and when it fires.
+    wake: StoredValue<Option<(u64, TimeoutHandle)>>,
+    /// The request whose delivery this tab's screen shows, if any.
+    shown: StoredValue<Option<String>>,
 }
+
+/// How long an acknowledged request nobody here is showing stays saved: time
+/// for another tab that shows it to read its reference.
+const FORGET_SENT_AFTER_MS: u64 = 5_000;
 
 impl Courier {
     /// Reads the saved outbox and resumes sending whatever is due. Storage is
@@ -67,52 +152,123 @@ impl Courier {
     /// reactive owner: its listeners go when the portal is unmounted.
     pub fn start(adapter: IntakeAdapter) -> Courier {
         let courier = Courier {
-            outbox: RwSignal::new(read_stored().unwrap_or_default()),
+            outbox: RwSignal::new(read_all()),
             adapter: StoredValue::new(adapter),
+            in_flight: StoredValue::new(Vec::new()),
+            wake: StoredValue::new(None),
+            shown: StoredValue::new(None),
         };
         let online = window_event_listener(leptos::ev::online, move |_| courier.pump());
-        // Another tab changed the outbox (sent or queued something): show it.
-        let storage = window_event_listener(leptos::ev::storage, move |e| {
-            if e.key().as_deref() == Some(STORAGE_KEY) {
-                courier.outbox.set(read_stored().unwrap_or_default());
+        // Another tab changed a request (sent, queued or delivered it): show it.
+        let storage = window_event_listener(leptos::ev::storage, move |e| match e.key() {
+            Some(key) => {
+                if let Some(id) = key.strip_prefix(KEY_PREFIX) {
+                    let entry = e.new_value().as_deref().and_then(parse_entry);
+                    courier.outbox.update(|o| put(o, id, entry));
+                }
             }
+            None => courier.outbox.set(read_all()), // storage.clear()
         });
         // Unmounting (the host's `destroy()`) leaves no listener behind.
         on_cleanup(move || {
             online.remove();
             storage.remove();
+            if let Some(Some((_, timer))) = courier.wake.try_get_value() {
+                timer.clear();
+            }
         });
         courier.pump();
+        // Left over from a page closed before it showed the reference.
+        courier.forget_unshown_later();
         courier
     }
 
-    /// Applies `change` to the stored outbox (re-read first: another tab may
-    /// have changed it) and saves it before anything else happens.
-    fn mutate<T>(&self, change: impl FnOnce(&mut Outbox) -> T) -> T {
-        let mut outbox = read_stored()
-            .or_else(|| self.outbox.try_get_untracked())
-            .unwrap_or_default();
-        let result = change(&mut outbox);
-        if let Some(storage) = local() {
-            let saved = if outbox.entries.is_empty() {
-                storage.remove_item(STORAGE_KEY)
-            } else {
-                storage.set_item(STORAGE_KEY, &outbox.to_json())
-            };
-            if saved.is_err() {
-                web_sys::console::error_1(
-                    &"Frontline: could not save the outbox in local storage".into(),
-                );
-            }
+    /// Says which request's delivery this tab's screen shows (`None`: none).
+    /// An acknowledged request nobody shows is forgotten a little later, so
+    /// nothing stays saved (and wakes the loader) for ever.
+    pub fn show(&self, id: Option<String>) {
+        self.shown.try_set_value(id);
+    }
+
+    fn forget_unshown_later(&self) {
+        let any_sent = self
+            .outbox
+            .try_with_untracked(|o| {
+                o.entries
+                    .iter()
+                    .any(|e| matches!(e.state, State::Sent { .. }))
+            })
+            .unwrap_or(false);
+        if !any_sent {
+            return;
         }
-        // After the portal is destroyed, the signal is gone: storage still is.
-        let _ = self.outbox.try_set(outbox);
+        let courier = *self;
+        set_timeout(
+            move || {
+                let shown = courier.shown.try_get_value().flatten();
+                let sent: Vec<String> = courier
+                    .outbox
+                    .try_with_untracked(|o| {
+                        o.entries
+                            .iter()
+                            .filter(|e| matches!(e.state, State::Sent { .. }))
+                            .filter(|e| shown.as_deref() != Some(e.id.as_str()))
+                            .map(|e| e.id.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for id in sent {
+                    courier.forget(&id);
+                }
+            },
+            Duration::from_millis(FORGET_SENT_AFTER_MS),
+        );
+    }
+
+    /// Applies `change` to request `id` as saved (re-read first: another tab
+    /// may have changed it) and saves the result before anything else
+    /// happens. Without storage (disabled, private mode) the change applies
+    /// to this tab's copy only.
+    fn mutate<T>(&self, id: &str, change: impl FnOnce(&mut Outbox) -> T) -> T {
+        let key = entry_key(id);
+        let storage = local();
+        let mut one = Outbox::new();
+        let saved = match &storage {
+            Some(s) => s
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .as_deref()
+                .and_then(parse_entry),
+            None => self
+                .outbox
+                .try_with_untracked(|o| o.get(id).cloned())
+                .flatten(),
+        };
+        one.entries.extend(saved.clone());
+        let result = change(&mut one);
+        let entry = one.entries.pop();
+        if entry != saved {
+            if let Some(storage) = storage {
+                let written = match &entry {
+                    Some(entry) => storage.set_item(&key, &to_text(entry.clone())),
+                    None => storage.remove_item(&key),
+                };
+                if written.is_err() {
+                    web_sys::console::error_1(
+                        &"Frontline: could not save the request in local storage".into(),
+                    );
+                }
+            }
+            // After the portal is destroyed, the signal is gone: storage still is.
+            let _ = self.outbox.try_update(|o| put(o, id, entry));
+        }
         result
     }
 
     /// Saves the request's call in the outbox, then starts sending it.
     pub fn submit(&self, id: &str, outgoing: OutgoingHttp) -> Result<(), String> {
-        self.mutate(|o| o.add(id, outgoing, now_ms()))
+        self.mutate(id, |o| o.add(id, outgoing, now_ms()))
             .map_err(|e| e.to_string())?;
         self.pump();
         Ok(())
@@ -120,45 +276,95 @@ impl Courier {
 
     /// "Try again" after a permanent failure.
     pub fn retry(&self, id: &str) {
-        let _ = self.mutate(|o| o.retry_now(id, now_ms()));
+        let _ = self.mutate(id, |o| o.retry_now(id, now_ms()));
         self.pump();
     }
 
     /// Forgets a delivered request once the customer has seen its reference.
     pub fn forget(&self, id: &str) {
-        self.mutate(|o| o.remove(id));
+        self.mutate(id, |o| o.remove(id));
     }
 
-    /// Sends everything due now, and wakes up when the next retry is due.
+    /// Starts what is due now, up to [`MAX_IN_FLIGHT`] at once (each finished
+    /// attempt starts the next), and sets the timer for the next retry.
     pub fn pump(&self) {
         // A retry timer that fires after the portal was destroyed does
         // nothing: the request stays saved for the next visit.
-        if self.outbox.is_disposed() {
+        let Some(busy) = self.in_flight.try_get_value() else {
             return;
-        }
+        };
         let courier = *self;
-        let due = self.mutate(|o| o.due(now_ms()));
-        for id in due {
-            with_lock(&id, move |id| async move { courier.attempt(&id).await });
+        let now = now_ms();
+        let free = MAX_IN_FLIGHT.saturating_sub(busy.len());
+        let due = self
+            .outbox
+            .try_with_untracked(|o| o.due_up_to(now, free + busy.len()))
+            .unwrap_or_default();
+        let start: Vec<String> = due
+            .into_iter()
+            .filter(|id| !busy.contains(id))
+            .take(free)
+            .collect();
+        let full = busy.len() + start.len() >= MAX_IN_FLIGHT;
+        for id in start {
+            self.in_flight.update_value(|f| f.push(id.clone()));
+            with_lock(&id, move |id, locked| async move {
+                if locked {
+                    courier.attempt(&id).await;
+                }
+                if courier
+                    .in_flight
+                    .try_update_value(|f| f.retain(|x| *x != id))
+                    .is_some()
+                    && locked
+                {
+                    courier.pump();
+                }
+            });
         }
-        if let Some(at) = self.outbox.try_get_untracked().and_then(|o| o.next_wake()) {
-            let wait = at.saturating_sub(now_ms()).max(50);
-            set_timeout(move || courier.pump(), Duration::from_millis(wait));
+        let next = self.outbox.try_with_untracked(|o| o.next_wake()).flatten();
+        // While every slot is busy, a finished attempt wakes the sender.
+        if let Some(at) = next.filter(|at| !(full && *at <= now)) {
+            self.wake_at(at);
         }
     }
 
+    /// Makes sure the sender wakes by `at` (one timer, moved earlier if needed).
+    fn wake_at(&self, at: u64) {
+        let Some(scheduled) = self.wake.try_get_value() else {
+            return;
+        };
+        match scheduled {
+            Some((when, _)) if when <= at => return,
+            Some((_, timer)) => timer.clear(),
+            None => {}
+        }
+        let courier = *self;
+        let wait = at.saturating_sub(now_ms()).max(50);
+        let timer = set_timeout_with_handle(
+            move || {
+                courier.wake.try_set_value(None);
+                courier.pump();
+            },
+            Duration::from_millis(wait),
+        )
+        .ok();
+        self.wake.set_value(timer.map(|t| (at, t)));
+    }
+
     async fn attempt(&self, id: &str) {
-        let Ok(call) = self.mutate(|o| o.begin(id, now_ms(), DEFAULT_LEASE_MS)) else {
+        let Ok(call) = self.mutate(id, |o| o.begin(id, now_ms(), DEFAULT_LEASE_MS)) else {
             return; // sent, failed for good, or leased by another tab
         };
         let outcome = send(&call).await;
-        let effect = self.mutate(|o| match outcome {
+        let adapter = self.adapter.try_get_value();
+        let effect = self.mutate(id, |o| match outcome {
             Attempt::Response {
                 status,
                 retry_after,
                 body,
             } => {
-                let reference = reference_from_body(self.adapter.get_value(), &body);
+                let reference = adapter.and_then(|a| reference_from_body(a, &body));
                 o.on_response(
                     id,
                     now_ms(),
@@ -171,19 +377,19 @@ impl Courier {
             Attempt::Timeout => o.on_timeout(id, now_ms(), random()),
             Attempt::NetworkError => o.on_network_error(id, now_ms(), random()),
         });
-        if let Ok(frontline_core::outbox::Effect::Retry { at }) = effect {
-            let courier = *self;
-            let wait = at.saturating_sub(now_ms()).max(50);
-            set_timeout(move || courier.pump(), Duration::from_millis(wait));
+        let shown = self.shown.try_get_value().flatten();
+        if matches!(effect, Ok(Effect::Sent { .. })) && shown.as_deref() != Some(id) {
+            self.forget_unshown_later();
         }
     }
 }
 
-/// Runs `work` only if this tab gets the Web Lock for request `id`, so two
-/// open tabs never send the same request at once (the lease in the outbox
-/// entry is the fallback where Web Locks are missing). If another tab holds
-/// the lock, this tab skips: the holder will finish the job.
-fn with_lock<F>(id: &str, work: impl FnOnce(String) -> F + 'static)
+/// Runs `work(id, true)` only if this tab gets the Web Lock for request
+/// `id`, so two open tabs never send the same request at once; if another
+/// tab holds the lock, `work(id, false)`: the holder will finish the job.
+/// Where Web Locks are missing or refuse, the lease in the outbox entry is
+/// the fallback, and `work(id, true)` runs.
+fn with_lock<F>(id: &str, work: impl FnOnce(String, bool) -> F + 'static)
 where
     F: std::future::Future<Output = ()> + 'static,
 {
@@ -200,16 +406,28 @@ where
             .ok()
     });
     let (Some(locks), Some(request)) = (locks, request) else {
-        leptos::task::spawn_local(work(id));
+        leptos::task::spawn_local(work(id, true));
         return;
     };
-    let name = format!("frontline.outbox:{id}");
-    let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
-        if lock.is_null() {
-            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+    let name = entry_key(&id);
+    // Called by the lock manager, or below if it refuses: whoever comes first.
+    let work = std::rc::Rc::new(std::cell::Cell::new(Some(work)));
+    let run = {
+        let work = work.clone();
+        let id = id.clone();
+        move |locked: bool| {
+            let work = work.take();
+            async move {
+                if let Some(work) = work {
+                    work(id, locked).await;
+                }
+            }
         }
+    };
+    let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
+        let locked = !lock.is_null();
         wasm_bindgen_futures::future_to_promise(async move {
-            work(id).await;
+            run(locked).await;
             Ok(JsValue::UNDEFINED)
         })
     });
@@ -222,6 +440,9 @@ where
         web_sys::console::warn_1(
             &"Frontline: Web Locks refused the request; relying on the outbox lease".into(),
         );
+        if let Some(work) = work.take() {
+            leptos::task::spawn_local(work(id, true));
+        }
     }
 }
 

@@ -347,6 +347,8 @@ pub fn DeliveryView(id: String) -> impl IntoView {
     let receipt = journey
         .with_untracked(|j| j.receipt.clone())
         .unwrap_or_default();
+    courier.show(Some(id.clone()));
+    on_cleanup(move || courier.show(None));
     let state = {
         let id = id.clone();
         Memo::new(move |_| {

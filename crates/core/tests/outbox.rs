@@ -415,3 +415,37 @@ proptest! {
         prop_assert_eq!(Outbox::from_json(&o.to_json()).unwrap(), o);
     }
 }
+
+proptest! {
+    /// A sender with `limit` free slots starts exactly the first `limit`
+    /// requests of the full due list: earliest first, ties in the order added.
+    #[test]
+    fn due_up_to_is_the_head_of_due(
+        delays in prop::collection::vec((0u64..5_000, any::<bool>()), 0..40),
+        now in 0u64..6_000,
+        limit in 0usize..8,
+    ) {
+        let mut o = Outbox::new();
+        for (i, (delay, leased)) in delays.iter().enumerate() {
+            let id = format!("r{i}");
+            o.add(&id, call(), 0).unwrap();
+            o.begin(&id, 0, if *leased { *delay } else { LEASE }).unwrap();
+            if !*leased {
+                // Back to pending, due at `delay` (jitter scales the backoff).
+                let jitter = (*delay as f64 / 1_000.0 * f64::from(u32::MAX)) as u32;
+                o.on_network_error(&id, 0, jitter).unwrap();
+            }
+        }
+        let all = o.due(now);
+        let mut sorted = all.clone();
+        let at = |id: &str| match o.get(id).unwrap().state {
+            State::Pending => o.get(id).unwrap().next_attempt_at,
+            State::Sending { lease_until } => lease_until,
+            _ => unreachable!(),
+        };
+        sorted.sort_by_key(|id| at(id)); // stable: ties keep the order added
+        prop_assert_eq!(&all, &sorted);
+        let head: Vec<String> = all.iter().take(limit).cloned().collect();
+        prop_assert_eq!(o.due_up_to(now, limit), head);
+    }
+}
