@@ -89,6 +89,10 @@ enum Command {
         /// Repetitions of each measurement.
         #[arg(long, default_value_t = 50)]
         iterations: usize,
+        /// Only write the generated `--nodes` ruleset to PATH (for the
+        /// browser benchmarks, e2e/bench/step.mjs), without timing anything.
+        #[arg(long, value_name = "PATH")]
+        write_ruleset: Option<PathBuf>,
     },
 }
 
@@ -125,8 +129,14 @@ fn main() -> ExitCode {
         }
         Command::Bench {
             nodes,
+            write_ruleset: Some(path),
+            ..
+        } => write_bench_ruleset(nodes, &path, cli.json),
+        Command::Bench {
+            nodes,
             bytes,
             iterations,
+            write_ruleset: None,
         } => bench(nodes, bytes, iterations.max(1), cli.json),
     };
     match result {
@@ -487,6 +497,27 @@ fn stats(mut samples: Vec<f64>) -> (f64, f64, f64) {
     let max = samples.last().copied().unwrap_or(0.0);
     let median = samples.get(samples.len() / 2).copied().unwrap_or(0.0);
     (median, min, max)
+}
+
+/// `frontline bench --write-ruleset PATH`: the generated `nodes`-node ruleset
+/// (the one the evaluation benchmark times), checked, written to PATH.
+fn write_bench_ruleset(nodes: usize, path: &Path, json_out: bool) -> Result<u8, Fail> {
+    let text = frontline_core::bench::generate(nodes);
+    frontline_core::load(&text)
+        .map_err(|e| Fail(1, format!("generated ruleset is invalid: {e}")))?;
+    std::fs::write(path, &text).map_err(|e| Fail(2, format!("{}: {e}", path.display())))?;
+    if json_out {
+        print_json(
+            &json!({"written": path.display().to_string(), "nodes": nodes, "bytes": text.len()}),
+        );
+    } else {
+        println!(
+            "{}: {nodes}-node ruleset, {} bytes",
+            path.display(),
+            text.len()
+        );
+    }
+    Ok(0)
 }
 
 fn bench(nodes: usize, bytes: usize, iterations: usize, json_out: bool) -> Result<u8, Fail> {

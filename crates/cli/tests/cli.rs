@@ -246,6 +246,24 @@ fn bench_runs_on_small_inputs() {
 }
 
 #[test]
+fn bench_writes_the_generated_ruleset_which_checks_clean() {
+    let path =
+        std::env::temp_dir().join(format!("frontline-cli-{}-bench.json", std::process::id()));
+    let path = path.display().to_string();
+    let (code, out, err) = run(&["bench", "--nodes", "300", "--write-ruleset", &path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("300-node ruleset"), "{out}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["nodes"].as_array().map(Vec::len), Some(300));
+    let (code, out, _) = run(&["check", &path]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run(&["bench", "--write-ruleset", "/nonexistent-dir/x.json"]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
 fn help_lists_the_commands() {
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
