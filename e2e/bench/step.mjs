@@ -1,0 +1,129 @@
+// Step transition: click an answer → the next screen rendered, its heading
+// focused, and the next frame painted; on the default ruleset and on a
+// generated 5,000-node one (`frontline bench --write-ruleset`).
+// `node e2e/bench/step.mjs` (run by `make bench`); prints one section.
+import { RUNS, freshPage, log, num, prepareSite, runN, stats, table, withBrowser } from './_lib.mjs';
+
+/**
+ * In the page: clicks `[data-testid=click]` in the portal's shadow root and
+ * resolves with the times from the click at which the next screen was ready
+ * (`[data-testid=ready]` present and a new step heading focused, as the portal
+ * does on every step) and at which the frame after that was painted
+ * (requestAnimationFrame, then a message: the task after rendering).
+ */
+function measureStep([click, ready]) {
+  const root = document.querySelector('frontline-portal').shadowRoot;
+  const heading = root.querySelector('h1.fl-step__title');
+  const headingText = heading?.textContent;
+  const target = root.querySelector(`[data-testid="${click}"]`);
+  if (!target) return Promise.reject(new Error(`no [data-testid=${click}]`));
+  return new Promise((resolve, reject) => {
+    let t0;
+    let done = false;
+    const check = () => {
+      const h = root.activeElement;
+      if (done || !root.querySelector(`[data-testid="${ready}"]`) || !h?.matches('h1.fl-step__title')) return;
+      if (h === heading && h.textContent === headingText) return;
+      done = true;
+      const t = performance.now();
+      observer.disconnect();
+      root.removeEventListener('focusin', check);
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve({ ready: t - t0, painted: performance.now() - t0 });
+        channel.port2.postMessage(0);
+      });
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+    root.addEventListener('focusin', check);
+    setTimeout(() => { if (!done) reject(new Error(`${click} → ${ready}: nothing within 10 s`)); }, 10000);
+    t0 = performance.now();
+    target.click();
+    check();
+  });
+}
+
+// [what, clicked test id, test id on the next screen]
+const DEFAULT = [
+  ['welcome → product', 'start', 'product-m365'],
+  ['product → kind of problem', 'product-m365', 'kind-billing'],
+  ['kind → first question', 'kind-billing', 'answer-dispute'],
+  ['answer → outcome', 'answer-dispute', 'outcome-next'],
+  ['outcome → request form', 'outcome-next', 'to-review'],
+];
+// The generated ruleset's deepest path: n0 -a1-> n1 -a4-> n4 … -a3280-> the end n3280.
+const path = [1, 4, 13, 40, 121, 364, 1093, 3280];
+const BIG = [
+  ['welcome → product', 'start', 'product-p'],
+  ['product → kind of problem', 'product-p', 'kind-technical'],
+  ['kind → first question', 'kind-technical', 'answer-a1'],
+  ...path.slice(0, -1).map((a, i) => ['answer → next question', `answer-a${a}`, `answer-a${path[i + 1]}`]),
+  ['answer → outcome', `answer-a${path.at(-1)}`, 'outcome-next'],
+  ['outcome → request form', 'outcome-next', 'to-review'],
+];
+
+async function walk(browser, url, steps) {
+  const { context, page, errors } = await freshPage(browser);
+  await page.goto(url);
+  await page.getByTestId('start').waitFor({ timeout: 30000 });
+  await page.waitForTimeout(300);
+  const out = [];
+  for (const [what, click, ready] of steps) {
+    out.push({ what, ...(await page.evaluate(measureStep, [click, ready])) });
+    await page.waitForTimeout(150); // as a person would: the next click is not in the same frame
+  }
+  await context.close();
+  if (errors.length) throw new Error(`${url}: ${errors.join('; ')}`);
+  return out;
+}
+
+const site = prepareSite({ bigRuleset: true });
+const { statSync } = await import('node:fs');
+const bigBytes = statSync(`${site}/rules/bench-5000.json`).size;
+const runs = await withBrowser(async ({ server, browser }) => {
+  const url = (n) => new URL(`bench/portal-${n}.html`, server.portal).href;
+  return runN('step transitions (default, then 5,000 nodes)', async () => ({
+    small: await walk(browser, url('default'), DEFAULT),
+    big: await walk(browser, url('bench-5000'), BIG),
+  }));
+});
+
+const kinds = [...new Set(BIG.map(([what]) => what))];
+const pooled = (which, what, key) => {
+  const values = runs.flatMap((r) => r[which].filter((s) => s.what === what).map((s) => s[key]));
+  return values.length ? stats(values) : undefined;
+};
+const cell = (s) => (s ? `${num(s.median, 1)} ms (${num(s.min, 1)}–${num(s.max, 1)})` : '–');
+const all = (which, key) => stats(runs.flatMap((r) => r[which].map((s) => s[key])));
+const worstMedian = (which, key) => Math.max(...kinds.map((k) => pooled(which, k, key)?.median ?? 0));
+const GOAL = 16;
+const met = (which, key) => worstMedian(which, key) <= GOAL;
+log(`worst medians: default ${worstMedian('small', 'ready')} / ${worstMedian('small', 'painted')}, big ${worstMedian('big', 'ready')} / ${worstMedian('big', 'painted')}`);
+
+console.log(`## Step transition (issue 7)
+
+From a click on an answer (or a step's button) to the next screen: rendered
+with its heading focused (the portal focuses each new step's heading), and
+the next frame painted after that. Measured in the page: \`performance.now()\`
+at a programmatic \`click()\`, a \`MutationObserver\` and \`focusin\` on the
+portal's shadow root until the next screen's control is present and a new
+heading has focus, then \`requestAnimationFrame\` and a message for the painted
+frame. Headless Chromium paints at most every 16.7 ms, so "painted" includes
+waiting for the next frame (0–16.7 ms); "ready" is the portal's own work.
+Inline portal (\`public/bench/portal-*.html\`), release build, loopback; on the
+default ruleset (\`rules/default.json\`, Microsoft 365 → billing → dispute →
+outcome → form) and on the generated 5,000-node ruleset
+(\`frontline bench --nodes 5000 --write-ruleset\`, ${num(bigBytes / 1e6, 2)} MB; its deepest path,
+8 answers). ${RUNS} runs (plus one warm-up), each in a fresh browser context,
+${runs[0].small.length} + ${runs[0].big.length} transitions per run with 150 ms between clicks; "answer → next question"
+pools the 7 per run. Median (min–max). Command: \`make bench\`
+(\`node e2e/bench/step.mjs\`).
+
+${table(['transition', 'default: ready', 'default: painted', '5,000 nodes: ready', '5,000 nodes: painted'],
+    [...kinds.map((k) => [k, cell(pooled('small', k, 'ready')), cell(pooled('small', k, 'painted')), cell(pooled('big', k, 'ready')), cell(pooled('big', k, 'painted'))]),
+      ['**every transition**', `**${cell(all('small', 'ready'))}**`, `**${cell(all('small', 'painted'))}**`, `**${cell(all('big', 'ready'))}**`, `**${cell(all('big', 'painted'))}**`]])}
+
+Goal: ≤ ${GOAL} ms per transition. Ready (the portal's work): ${met('small', 'ready') && met('big', 'ready') ? '**met**' : '**not met**'}, the slowest
+transition's median is ${num(worstMedian('small', 'ready'), 1)} ms (default) and ${num(worstMedian('big', 'ready'), 1)} ms (5,000 nodes).
+Painted: ${met('small', 'painted') && met('big', 'painted') ? '**met**' : '**not met**'} (slowest medians ${num(worstMedian('small', 'painted'), 1)} ms and ${num(worstMedian('big', 'painted'), 1)} ms, frame wait included).`);
