@@ -251,12 +251,16 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // Progress survives a reload of this tab, and is stored only once the
     // customer has started.
     let saved_as = format!("frontline.journey.{}", rules.id);
-    let journey = RwSignal::new(storage::load::<Journey>(&saved_as).unwrap_or_default());
+    let journey = RwSignal::new(
+        storage::load(&saved_as)
+            .and_then(|text| Journey::from_json(&text))
+            .unwrap_or_default(),
+    );
     provide_context(journey);
     Effect::new(move |_| {
         journey.with(|j| {
             if j.started {
-                storage::save(&saved_as, j)
+                storage::save(&saved_as, &j.to_json())
             } else {
                 storage::remove(&saved_as)
             }
@@ -336,7 +340,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     let popstate = window_event_listener(leptos::ev::popstate, move |e| {
         let state = e.state().as_string();
         let restored = state
-            .and_then(|s| serde_json::from_str::<Journey>(&s).ok())
+            .and_then(|s| Journey::from_json(&s))
             .unwrap_or_default();
         from_history.set_value(true);
         journey.set(restored);
@@ -346,7 +350,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
         if previous.is_some_and(|p| p != current) && !from_history.get_value() {
-            let state = journey.with_untracked(|j| serde_json::to_string(j).unwrap_or_default());
+            let state = journey.with_untracked(Journey::to_json);
             if let Ok(history) = window().history() {
                 let _ = history.push_state(&state.into(), "");
             }

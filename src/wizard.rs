@@ -235,6 +235,231 @@ impl Journey {
     }
 }
 
+/// The journey as JSON, read and written by hand: the same text the serde
+/// derives read and write (a test checks both ways), without their
+/// monomorphized visitors, which cost about 25 KB of WebAssembly.
+mod json {
+    use frontline_core::eval::Answered;
+    use serde_json::{Map, Value};
+
+    use super::{Journey, Phase, Receipt, RequestForm, Transcript};
+
+    fn text(s: &str) -> Value {
+        Value::String(s.to_owned())
+    }
+
+    fn opt(s: &Option<String>) -> Value {
+        s.as_deref().map_or(Value::Null, text)
+    }
+
+    fn object(fields: Vec<(&str, Value)>) -> Value {
+        Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    pub(super) fn write(j: &Journey) -> Value {
+        let t = &j.transcript;
+        let f = &j.form;
+        let answers = t
+            .answers
+            .iter()
+            .map(|a| object(vec![("node", text(&a.node)), ("answer", text(&a.answer))]))
+            .collect();
+        let phase = match &j.phase {
+            Phase::Diagnosis => object(vec![("phase", text("diagnosis"))]),
+            Phase::Form => object(vec![("phase", text("form"))]),
+            Phase::Review => object(vec![("phase", text("review"))]),
+            Phase::Submitted { id } => object(vec![("phase", text("submitted")), ("id", text(id))]),
+        };
+        let s = |v: &String| text(v);
+        let form = object(vec![
+            ("name", s(&f.name)),
+            ("email", s(&f.email)),
+            ("phone", s(&f.phone)),
+            ("prefer_phone", Value::Bool(f.prefer_phone)),
+            ("company", s(&f.company)),
+            ("tenant", s(&f.tenant)),
+            ("subscription_id", s(&f.subscription_id)),
+            ("severity", s(&f.severity)),
+            ("started_at", s(&f.started_at)),
+            ("title", s(&f.title)),
+            ("description", s(&f.description)),
+            ("business_impact", s(&f.business_impact)),
+            ("share_diagnostics", Value::Bool(f.share_diagnostics)),
+            ("continuous_work", Value::Bool(f.continuous_work)),
+            ("accept_price", Value::Bool(f.accept_price)),
+        ]);
+        let receipt = j.receipt.as_ref().map_or(Value::Null, |r| {
+            object(vec![
+                ("mailto", s(&r.mailto)),
+                ("text", s(&r.text)),
+                ("reference", opt(&r.reference)),
+                ("sent", Value::Bool(r.sent)),
+            ])
+        });
+        object(vec![
+            ("started", Value::Bool(j.started)),
+            (
+                "transcript",
+                object(vec![
+                    ("product", opt(&t.product)),
+                    ("kind", opt(&t.kind)),
+                    ("answers", Value::Array(answers)),
+                    ("severity", opt(&t.severity)),
+                ]),
+            ),
+            (
+                "answered_at",
+                Value::Array(j.answered_at.iter().map(|a| s(a)).collect()),
+            ),
+            ("phase", phase),
+            ("form", form),
+            ("preselected_product", opt(&j.preselected_product)),
+            ("receipt", receipt),
+        ])
+    }
+
+    /// `None` for a field of the wrong type (as serde refuses the whole text).
+    type R<T> = Option<T>;
+
+    fn map(v: &Value) -> R<&Map<String, Value>> {
+        v.as_object()
+    }
+
+    /// A string field; `missing` when absent.
+    fn string(m: &Map<String, Value>, k: &str, missing: R<String>) -> R<String> {
+        match m.get(k) {
+            None => missing,
+            Some(v) => v.as_str().map(str::to_owned),
+        }
+    }
+
+    fn boolean(m: &Map<String, Value>, k: &str) -> R<bool> {
+        m.get(k).map_or(Some(false), Value::as_bool)
+    }
+
+    /// An `Option<String>` field: absent or null is `None`.
+    fn optional(m: &Map<String, Value>, k: &str) -> R<Option<String>> {
+        match m.get(k) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_owned())),
+        }
+    }
+
+    /// Only the `known` fields (the core's `deny_unknown_fields`).
+    fn only(m: &Map<String, Value>, known: &[&str]) -> R<()> {
+        m.keys().all(|k| known.contains(&k.as_str())).then_some(())
+    }
+
+    fn transcript(v: &Value) -> R<Transcript> {
+        let m = map(v)?;
+        only(m, &["product", "kind", "answers", "severity"])?;
+        let answers = match m.get("answers") {
+            None => Vec::new(),
+            Some(v) => v
+                .as_array()?
+                .iter()
+                .map(|a| {
+                    let a = map(a)?;
+                    only(a, &["node", "answer"])?;
+                    Some(Answered {
+                        node: string(a, "node", None)?,
+                        answer: string(a, "answer", None)?,
+                    })
+                })
+                .collect::<R<_>>()?,
+        };
+        Some(Transcript {
+            product: optional(m, "product")?,
+            kind: optional(m, "kind")?,
+            answers,
+            severity: optional(m, "severity")?,
+        })
+    }
+
+    fn phase(v: &Value) -> R<Phase> {
+        let m = map(v)?;
+        Some(match m.get("phase")?.as_str()? {
+            "diagnosis" => Phase::Diagnosis,
+            "form" => Phase::Form,
+            "review" => Phase::Review,
+            "submitted" => Phase::Submitted {
+                id: string(m, "id", None)?,
+            },
+            _ => return None,
+        })
+    }
+
+    fn form(v: &Value) -> R<RequestForm> {
+        let m = map(v)?;
+        let s = |k| string(m, k, Some(String::new()));
+        Some(RequestForm {
+            name: s("name")?,
+            email: s("email")?,
+            phone: s("phone")?,
+            prefer_phone: boolean(m, "prefer_phone")?,
+            company: s("company")?,
+            tenant: s("tenant")?,
+            subscription_id: s("subscription_id")?,
+            severity: s("severity")?,
+            started_at: s("started_at")?,
+            title: s("title")?,
+            description: s("description")?,
+            business_impact: s("business_impact")?,
+            share_diagnostics: boolean(m, "share_diagnostics")?,
+            continuous_work: boolean(m, "continuous_work")?,
+            accept_price: boolean(m, "accept_price")?,
+        })
+    }
+
+    fn receipt(v: &Value) -> R<Receipt> {
+        let m = map(v)?;
+        Some(Receipt {
+            mailto: string(m, "mailto", None)?,
+            text: string(m, "text", None)?,
+            reference: optional(m, "reference")?,
+            sent: m.get("sent")?.as_bool()?,
+        })
+    }
+
+    pub(super) fn read(v: &Value) -> R<Journey> {
+        let m = map(v)?;
+        let field = |k: &str| m.get(k).filter(|v| !v.is_null());
+        Some(Journey {
+            started: boolean(m, "started")?,
+            transcript: m
+                .get("transcript")
+                .map_or(Some(Transcript::default()), transcript)?,
+            answered_at: match m.get("answered_at") {
+                None => Vec::new(),
+                Some(v) => v
+                    .as_array()?
+                    .iter()
+                    .map(|a| a.as_str().map(str::to_owned))
+                    .collect::<R<_>>()?,
+            },
+            phase: m.get("phase").map_or(Some(Phase::Diagnosis), phase)?,
+            form: m.get("form").map_or(Some(RequestForm::default()), form)?,
+            preselected_product: optional(m, "preselected_product")?,
+            receipt: match field("receipt") {
+                None => None,
+                Some(v) => Some(receipt(v)?),
+            },
+        })
+    }
+}
+
+impl Journey {
+    /// The journey as JSON text (for session storage and the history).
+    pub fn to_json(&self) -> String {
+        json::write(self).to_string()
+    }
+
+    /// The journey from [`Journey::to_json`]'s text; `None` if it is not one.
+    pub fn from_json(text: &str) -> Option<Journey> {
+        json::read(&serde_json::from_str(text).ok()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +587,69 @@ mod tests {
         j.choose_product("azure");
         let saved = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Journey>(&saved).unwrap(), j);
+        assert_eq!(Journey::from_json(&j.to_json()), Some(j));
+    }
+
+    /// The hand-written JSON is the serde derives' JSON, both ways.
+    #[test]
+    fn the_hand_written_json_is_the_derived_json() {
+        let mut full = billing_dispute();
+        full.preselected_product = Some("azure".into());
+        full.transcript.severity = Some("B".into());
+        full.form = RequestForm {
+            name: "Ada \"L\"".into(),
+            email: "ada@contoso.example".into(),
+            prefer_phone: true,
+            started_at: "2026-11-23T09:30".into(),
+            description: "line 1\nline 2 é".into(),
+            accept_price: true,
+            ..RequestForm::default()
+        };
+        let mut journeys = vec![Journey::default(), full.clone()];
+        for phase in [Phase::Form, Phase::Review] {
+            let mut j = full.clone();
+            j.phase = phase;
+            journeys.push(j);
+        }
+        let mut sent = full.clone();
+        sent.submitted(
+            "id-1",
+            Receipt {
+                mailto: "mailto:x@y.example?subject=a".into(),
+                text: "t".into(),
+                reference: Some("FL-1".into()),
+                sent: true,
+            },
+        );
+        journeys.push(sent.clone());
+        sent.receipt.as_mut().unwrap().reference = None;
+        journeys.push(sent);
+        for j in journeys {
+            let derived: serde_json::Value = serde_json::to_value(&j).unwrap();
+            let hand: serde_json::Value = serde_json::from_str(&j.to_json()).unwrap();
+            assert_eq!(hand, derived);
+            assert_eq!(Journey::from_json(&derived.to_string()), Some(j.clone()));
+        }
+        // What serde accepts or refuses, the hand reader does too (but for
+        // serde's array form of a struct, which nothing writes).
+        for text in [
+            "{}",
+            r#"{"started":true}"#,
+            r#"{"started":"yes"}"#,
+            r#"{"phase":{"phase":"submitted"}}"#,
+            r#"{"phase":{"phase":"elsewhere"}}"#,
+            r#"{"transcript":{"product":"m365","colour":1}}"#,
+            r#"{"transcript":{"answers":[{"node":"a"}]}}"#,
+            r#"{"form":{"name":"x","unknown":1},"answered_at":["a"],"receipt":null}"#,
+            r#"{"receipt":{"mailto":"m","text":"t","sent":false}}"#,
+            r#"{"receipt":{"mailto":"m","text":"t"}}"#,
+            "not json",
+        ] {
+            assert_eq!(
+                Journey::from_json(text),
+                serde_json::from_str::<Journey>(text).ok(),
+                "{text}"
+            );
+        }
     }
 }
