@@ -309,7 +309,7 @@ mod json {
             ),
             (
                 "answered_at",
-                Value::Array(j.answered_at.iter().map(|a| s(a)).collect()),
+                Value::Array(j.answered_at.iter().map(s).collect()),
             ),
             ("phase", phase),
             ("form", form),
