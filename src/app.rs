@@ -95,9 +95,13 @@ pub fn App(
             }
         });
     }
-    let ruleset = LocalResource::new(move || {
-        let url = config_url.clone();
-        async move { fetch_ruleset(&url).await }
+    // Fetched once, into a plain signal: a resource would bring Leptos'
+    // async-derived machinery into the WebAssembly for this one fetch.
+    let ruleset = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let loaded = fetch_ruleset(&config_url).await;
+        // Unmounted meanwhile (the host's `destroy()`): nothing to show.
+        let _ = ruleset.try_set(Some(loaded));
     });
     view! {
         <div class="fl-portal" data-testid="portal" lang=move || locale.get().tag()>
