@@ -158,7 +158,7 @@ fn parse_local(s: &str) -> Option<NaiveDateTime> {
     }
     /// `literal`, then a field of one or two digits (chrono skips white space
     /// before a number).
-    fn field<'s>(s: &'s str, literal: char) -> Option<(u32, &'s str)> {
+    fn field(s: &str, literal: char) -> Option<(u32, &str)> {
         let (v, rest) = digits(s.strip_prefix(literal)?.trim_start(), 2)?;
         Some((u32::try_from(v).ok()?, rest))
     }
