@@ -211,7 +211,7 @@ impl Schedule<'_> {
                 .filter_map(|iv| Some((parse_hhmm(&iv.open)?, parse_hhmm(&iv.close)?)))
                 .filter(|(o, c)| o < c)
                 .collect();
-            spans.sort_unstable();
+            crate::sort::sort(&mut spans);
             // Reversed so that pop() yields them in order.
             for (o, c) in spans.into_iter().rev() {
                 let at = |m: u32| -> DateTime<Utc> {

@@ -39,6 +39,7 @@ pub mod report;
 pub mod request;
 pub mod ruleset;
 pub mod scenario;
+mod sort;
 pub mod tz;
 
 #[doc(hidden)]
