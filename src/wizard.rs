@@ -253,7 +253,12 @@ mod json {
     }
 
     fn object(fields: Vec<(&str, Value)>) -> Value {
-        Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        // Inserted one by one: `collect()` would sort with a merge sort.
+        let mut map = Map::new();
+        for (k, v) in fields {
+            map.insert(k.to_owned(), v);
+        }
+        Value::Object(map)
     }
 
     pub(super) fn write(j: &Journey) -> Value {

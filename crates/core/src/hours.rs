@@ -232,15 +232,16 @@ impl Schedule<'_> {
 }
 
 fn schedule<'a>(r: &Ruleset, zone: &'a Zone, weekly: &'a Weekly) -> Schedule<'a> {
+    // Inserted one by one: `collect()` into a set sorts with a merge sort of
+    // its own, a few KB of WebAssembly.
+    let mut holidays = BTreeSet::new();
+    for d in r.hours.holidays.iter().filter_map(|d| parse_date(d)) {
+        holidays.insert(d);
+    }
     Schedule {
         zone,
         weekly,
-        holidays: r
-            .hours
-            .holidays
-            .iter()
-            .filter_map(|d| parse_date(d))
-            .collect(),
+        holidays,
     }
 }
 
