@@ -420,26 +420,37 @@ mod json {
         })
     }
 
+    // Filled into a default value field by field, in loops: far less
+    // WebAssembly than one struct literal with a `?` per field.
     fn form(v: &Value) -> R<RequestForm> {
         let m = map(v)?;
-        let s = |k| string(m, k, Some(String::new()));
-        Some(RequestForm {
-            name: s("name")?,
-            email: s("email")?,
-            phone: s("phone")?,
-            prefer_phone: boolean(m, "prefer_phone")?,
-            company: s("company")?,
-            tenant: s("tenant")?,
-            subscription_id: s("subscription_id")?,
-            severity: s("severity")?,
-            started_at: s("started_at")?,
-            title: s("title")?,
-            description: s("description")?,
-            business_impact: s("business_impact")?,
-            share_diagnostics: boolean(m, "share_diagnostics")?,
-            continuous_work: boolean(m, "continuous_work")?,
-            accept_price: boolean(m, "accept_price")?,
-        })
+        let mut f = RequestForm::default();
+        for (key, text) in [
+            ("name", &mut f.name),
+            ("email", &mut f.email),
+            ("phone", &mut f.phone),
+            ("company", &mut f.company),
+            ("tenant", &mut f.tenant),
+            ("subscription_id", &mut f.subscription_id),
+            ("severity", &mut f.severity),
+            ("started_at", &mut f.started_at),
+            ("title", &mut f.title),
+            ("description", &mut f.description),
+            ("business_impact", &mut f.business_impact),
+        ] {
+            if let Some(v) = m.get(key) {
+                *text = v.as_str()?.to_owned();
+            }
+        }
+        for (key, flag) in [
+            ("prefer_phone", &mut f.prefer_phone),
+            ("share_diagnostics", &mut f.share_diagnostics),
+            ("continuous_work", &mut f.continuous_work),
+            ("accept_price", &mut f.accept_price),
+        ] {
+            *flag = boolean(m, key)?;
+        }
+        Some(f)
     }
 
     fn receipt(v: &Value) -> R<Receipt> {
@@ -454,28 +465,29 @@ mod json {
 
     pub(super) fn read(v: &Value) -> R<Journey> {
         let m = map(v)?;
-        let field = |k: &str| m.get(k).filter(|v| !v.is_null());
-        Some(Journey {
+        let mut j = Journey {
             started: boolean(m, "started")?,
-            transcript: m
-                .get("transcript")
-                .map_or(Some(Transcript::default()), transcript)?,
-            answered_at: match m.get("answered_at") {
-                None => Vec::new(),
-                Some(v) => v
-                    .as_array()?
-                    .iter()
-                    .map(|a| a.as_str().map(str::to_owned))
-                    .collect::<R<_>>()?,
-            },
-            phase: m.get("phase").map_or(Some(Phase::Diagnosis), phase)?,
-            form: m.get("form").map_or(Some(RequestForm::default()), form)?,
-            preselected_product: optional(m, "preselected_product")?,
-            receipt: match field("receipt") {
-                None => None,
-                Some(v) => Some(receipt(v)?),
-            },
-        })
+            ..Journey::default()
+        };
+        if let Some(v) = m.get("transcript") {
+            j.transcript = transcript(v)?;
+        }
+        if let Some(v) = m.get("answered_at") {
+            for a in v.as_array()? {
+                j.answered_at.push(a.as_str()?.to_owned());
+            }
+        }
+        if let Some(v) = m.get("phase") {
+            j.phase = phase(v)?;
+        }
+        if let Some(v) = m.get("form") {
+            j.form = form(v)?;
+        }
+        j.preselected_product = optional(m, "preselected_product")?;
+        if let Some(v) = m.get("receipt").filter(|v| !v.is_null()) {
+            j.receipt = Some(receipt(v)?);
+        }
+        Some(j)
     }
 }
 
