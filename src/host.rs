@@ -34,20 +34,23 @@ impl Prefill {
         let serde_json::Value::Object(map) = value else {
             return Err("expected an object".into());
         };
-        let field = |name: &str| match map.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("\"{name}\" must be a string")),
-        };
-        Ok(Prefill {
-            name: field("name")?,
-            email: field("email")?,
-            phone: field("phone")?,
-            company: field("company")?,
-            tenant: field("tenant")?,
-            subscription_id: field("subscription_id")?,
-            product: field("product")?,
-        })
+        let mut p = Prefill::default();
+        for (name, value) in [
+            ("name", &mut p.name),
+            ("email", &mut p.email),
+            ("phone", &mut p.phone),
+            ("company", &mut p.company),
+            ("tenant", &mut p.tenant),
+            ("subscription_id", &mut p.subscription_id),
+            ("product", &mut p.product),
+        ] {
+            *value = match map.get(name) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(format!("\"{name}\" must be a string")),
+            };
+        }
+        Ok(p)
     }
 
     /// Copies the given contact fields into the form, leaving what the
