@@ -7,12 +7,60 @@ import { join } from 'node:path';
 
 const dist = process.argv[2] ?? 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
-const block = html.match(/<script type="application\/json" id="frontline-assets">(.*?)<\/script>/);
-const css = html.match(/<link rel="stylesheet" href="\.\/([^"]+\.css)"/);
+// Trunk minifies index.html in release builds (Trunk.toml: minify), which
+// drops attribute quotes and may reorder attributes.
+const block = html.match(/<script\b[^>]*\bid="?frontline-assets"?[^>]*>(.*?)<\/script>/);
+const css = html.match(/<link\b[^>]*\bhref="?\.\/([^"\s>]+\.css)"?/);
 if (!block || !css) throw new Error('dist/index.html lacks the asset block or the stylesheet: did trunk build run?');
 const names = JSON.parse(block[1]);
 const strip = (p) => p.replace(/^\.\//, '');
 const assets = { js: strip(names.js), wasm: strip(names.wasm), css: css[1] };
+
+// The wasm-bindgen glue, squeezed (Trunk's JS minifier fails on it and
+// leaves it as is): doc comments, comment lines and indentation go, every
+// statement stays on its own line (the glue has no multi-line strings).
+// Its SRI hash in index.html follows the new content.
+const glue = readFileSync(join(dist, assets.js), 'utf8');
+const code = glue.replace(/\/\*\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !l.trim().startsWith('//'));
+if (code.some((line) => (line.match(/`/g) || []).length % 2)) {
+  throw new Error(`${assets.js}: maybe a multi-line template literal, which the squeeze would alter`);
+}
+const glueSqueezed = glue
+  .replace(/\/\*\*[\s\S]*?\*\//g, '')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('//'))
+  .join('\n');
+writeFileSync(join(dist, assets.js), glueSqueezed + '\n');
+const sha384 = (text) => `sha384-${createHash('sha384').update(text).digest('base64')}`;
+const oldSri = sha384(glue);
+if (!html.includes(oldSri)) throw new Error(`dist/index.html lacks the SRI hash of ${assets.js}`);
+writeFileSync(join(dist, 'index.html'), html.replace(oldSri, sha384(glueSqueezed + '\n')));
+
+// The default ruleset without insignificant white space: the same tokens, so
+// the same JSON (and the same canonical hash); the readable source stays in
+// public/rules/.
+const rulesFile = join(dist, 'rules', 'default.json');
+const rulesText = readFileSync(rulesFile, 'utf8');
+let compact = '';
+for (let i = 0, inString = false; i < rulesText.length; i++) {
+  const c = rulesText[i];
+  if (inString) {
+    compact += c;
+    if (c === '\\') compact += rulesText[++i];
+    else if (c === '"') inString = false;
+  } else if (c === '"') {
+    inString = true;
+    compact += c;
+  } else if (!' \t\n\r'.includes(c)) {
+    compact += c;
+  }
+}
+if (JSON.stringify(JSON.parse(compact)) !== JSON.stringify(JSON.parse(rulesText))) {
+  throw new Error('squeezing rules/default.json changed its content');
+}
+writeFileSync(rulesFile, compact);
+
 const sri = (file) => `sha384-${createHash('sha384').update(readFileSync(join(dist, file))).digest('base64')}`;
 assets.sri = { js: sri(assets.js), wasm: sri(assets.wasm), css: sri(assets.css) };
 const source = readFileSync(new URL('../loader/frontline.js', import.meta.url), 'utf8');

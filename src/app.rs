@@ -95,9 +95,13 @@ pub fn App(
             }
         });
     }
-    let ruleset = LocalResource::new(move || {
-        let url = config_url.clone();
-        async move { fetch_ruleset(&url).await }
+    // Fetched once, into a plain signal: a resource would bring Leptos'
+    // async-derived machinery into the WebAssembly for this one fetch.
+    let ruleset = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let loaded = fetch_ruleset(&config_url).await;
+        // Unmounted meanwhile (the host's `destroy()`): nothing to show.
+        let _ = ruleset.try_set(Some(loaded));
     });
     view! {
         <div class="fl-portal" data-testid="portal" lang=move || locale.get().tag()>
@@ -251,12 +255,16 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // Progress survives a reload of this tab, and is stored only once the
     // customer has started.
     let saved_as = format!("frontline.journey.{}", rules.id);
-    let journey = RwSignal::new(storage::load::<Journey>(&saved_as).unwrap_or_default());
+    let journey = RwSignal::new(
+        storage::load(&saved_as)
+            .and_then(|text| Journey::from_json(&text))
+            .unwrap_or_default(),
+    );
     provide_context(journey);
     Effect::new(move |_| {
         journey.with(|j| {
             if j.started {
-                storage::save(&saved_as, j)
+                storage::save(&saved_as, &j.to_json())
             } else {
                 storage::remove(&saved_as)
             }
@@ -336,7 +344,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     let popstate = window_event_listener(leptos::ev::popstate, move |e| {
         let state = e.state().as_string();
         let restored = state
-            .and_then(|s| serde_json::from_str::<Journey>(&s).ok())
+            .and_then(|s| Journey::from_json(&s))
             .unwrap_or_default();
         from_history.set_value(true);
         journey.set(restored);
@@ -346,7 +354,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
         if previous.is_some_and(|p| p != current) && !from_history.get_value() {
-            let state = journey.with_untracked(|j| serde_json::to_string(j).unwrap_or_default());
+            let state = journey.with_untracked(Journey::to_json);
             if let Ok(history) = window().history() {
                 let _ = history.push_state(&state.into(), "");
             }

@@ -26,7 +26,7 @@ impl Portal {
     /// Prefills the request form (and the product) from a JSON object:
     /// `{"name", "email", "phone", "company", "tenant", "subscription_id", "product"}`.
     pub fn prefill(&self, json: &str) -> Result<(), JsValue> {
-        let prefill: frontline::host::Prefill = serde_json::from_str(json)
+        let prefill = frontline::host::Prefill::from_json(json)
             .map_err(|e| JsValue::from_str(&format!("Frontline.prefill: {e}")))?;
         self.commands.prefill.set(Some(prefill));
         Ok(())

@@ -143,8 +143,43 @@ fn is_phone(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
+/// `YYYY-MM-DDTHH:MM`, accepting exactly what chrono's
+/// `NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")` accepts (a test
+/// compares them), without chrono's format-string parser, which costs about
+/// 15 KB of WebAssembly.
 fn parse_local(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok()
+    /// Up to `max` ASCII digits (at least one) at the start of `s`.
+    fn digits(s: &str, max: usize) -> Option<(i64, &str)> {
+        let n = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        let value = s.as_bytes()[..n].iter().try_fold(0i64, |v, b| {
+            v.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+        })?;
+        (n > 0).then_some((value, &s[n..]))
+    }
+    /// `literal`, then a field of one or two digits (chrono skips white space
+    /// before a number).
+    fn field(s: &str, literal: char) -> Option<(u32, &str)> {
+        let (v, rest) = digits(s.strip_prefix(literal)?.trim_start(), 2)?;
+        Some((u32::try_from(v).ok()?, rest))
+    }
+    let s = s.trim_start();
+    let (year, s) = if let Some(rest) = s.strip_prefix('-') {
+        let (v, rest) = digits(rest, usize::MAX)?;
+        (v.checked_neg()?, rest)
+    } else if let Some(rest) = s.strip_prefix('+') {
+        digits(rest, usize::MAX)?
+    } else {
+        digits(s, 4)?
+    };
+    let (month, s) = field(s, '-')?;
+    let (day, s) = field(s, '-')?;
+    let (hour, s) = field(s, 'T')?;
+    let (minute, s) = field(s, ':')?;
+    if !s.is_empty() {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_opt(hour, minute, 0)
 }
 
 /// Whether the severity gets 24x7 handling, which asks the customer to be
@@ -397,6 +432,40 @@ pub fn build(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_local_accepts_what_chrono_accepts() {
+        for s in [
+            "2026-11-23T09:30",
+            "2026-1-5T9:05",
+            " 2026-11-23T 09:30",
+            "2026-11-23T09:30:00",
+            "2026-11-23 09:30",
+            "2026-02-29T10:00",
+            "2028-02-29T10:00",
+            "2026-13-01T10:00",
+            "2026-12-32T10:00",
+            "2026-12-01T24:00",
+            "2026-12-01T23:60",
+            "+12026-12-01T10:00",
+            "-0044-03-15T12:00",
+            "- 44-03-15T12:00",
+            "20261-12-01T10:00",
+            "99999999999999999999-01-01T00:00",
+            "2026-11-23T09:3",
+            "2026-11-23T",
+            "2026-11-23t09:30",
+            "２０２６-11-23T09:30",
+            "",
+            " ",
+        ] {
+            assert_eq!(
+                super::parse_local(s),
+                super::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok(),
+                "{s:?}"
+            );
+        }
+    }
+
     use super::*;
     use frontline_core::{evaluate, Step, Transcript};
 

@@ -4,25 +4,19 @@
 //! once started), and a failing storage (private mode, quota) only costs the
 //! reload-survival, never the portal.
 
-use serde::{de::DeserializeOwned, Serialize};
-
 fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-/// The value saved under `key` in session storage, if any and readable.
-pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let text = session()?.get_item(key).ok().flatten()?;
-    serde_json::from_str(&text).ok()
+/// The text saved under `key` in session storage, if any and readable.
+pub fn load(key: &str) -> Option<String> {
+    session()?.get_item(key).ok().flatten()
 }
 
-/// Saves `value` under `key` in session storage.
-pub fn save<T: Serialize>(key: &str, value: &T) {
+/// Saves `text` under `key` in session storage.
+pub fn save(key: &str, text: &str) {
     let Some(storage) = session() else { return };
-    let Ok(text) = serde_json::to_string(value) else {
-        return;
-    };
-    if storage.set_item(key, &text).is_err() {
+    if storage.set_item(key, text).is_err() {
         web_sys::console::warn_1(
             &"Frontline: session storage is full or disabled; a reload will restart the wizard"
                 .into(),

@@ -235,6 +235,274 @@ impl Journey {
     }
 }
 
+/// The journey as JSON, read and written by hand: the same text the serde
+/// derives read and write (a test checks both ways), without their
+/// monomorphized visitors, which cost about 25 KB of WebAssembly.
+mod json {
+    use frontline_core::eval::Answered;
+    use serde_json::{Map, Value};
+
+    use super::{Journey, Phase, Receipt, RequestForm, Transcript};
+
+    /// Writes JSON objects field by field, in the derives' field order.
+    struct Writer(String);
+
+    impl Writer {
+        fn key(&mut self, key: &str) {
+            if !self.0.ends_with(['{', '[']) {
+                self.0.push(',');
+            }
+            if !key.is_empty() {
+                self.0.push('"');
+                self.0.push_str(key);
+                self.0.push_str("\":");
+            }
+        }
+        fn raw(&mut self, key: &str, json: &str) {
+            self.key(key);
+            self.0.push_str(json);
+        }
+        fn text(&mut self, key: &str, value: &str) {
+            // serde_json's own string escaping.
+            let quoted = Value::String(value.to_owned()).to_string();
+            self.raw(key, &quoted);
+        }
+        fn opt(&mut self, key: &str, value: &Option<String>) {
+            match value {
+                Some(v) => self.text(key, v),
+                None => self.raw(key, "null"),
+            }
+        }
+        fn flag(&mut self, key: &str, value: bool) {
+            self.raw(key, if value { "true" } else { "false" });
+        }
+    }
+
+    pub(super) fn write(j: &Journey) -> String {
+        let mut w = Writer(String::from("{"));
+        w.flag("started", j.started);
+        let t = &j.transcript;
+        w.raw("transcript", "{");
+        w.opt("product", &t.product);
+        w.opt("kind", &t.kind);
+        w.raw("answers", "[");
+        for a in &t.answers {
+            w.raw("", "{");
+            w.text("node", &a.node);
+            w.text("answer", &a.answer);
+            w.0.push('}');
+        }
+        w.0.push(']');
+        w.opt("severity", &t.severity);
+        w.0.push('}');
+        w.raw("answered_at", "[");
+        for at in &j.answered_at {
+            w.text("", at);
+        }
+        w.0.push(']');
+        w.raw("phase", "{");
+        match &j.phase {
+            Phase::Diagnosis => w.text("phase", "diagnosis"),
+            Phase::Form => w.text("phase", "form"),
+            Phase::Review => w.text("phase", "review"),
+            Phase::Submitted { id } => {
+                w.text("phase", "submitted");
+                w.text("id", id);
+            }
+        }
+        w.0.push('}');
+        let f = &j.form;
+        w.raw("form", "{");
+        for (key, value) in [("name", &f.name), ("email", &f.email), ("phone", &f.phone)] {
+            w.text(key, value);
+        }
+        w.flag("prefer_phone", f.prefer_phone);
+        for (key, value) in [
+            ("company", &f.company),
+            ("tenant", &f.tenant),
+            ("subscription_id", &f.subscription_id),
+            ("severity", &f.severity),
+            ("started_at", &f.started_at),
+            ("title", &f.title),
+            ("description", &f.description),
+            ("business_impact", &f.business_impact),
+        ] {
+            w.text(key, value);
+        }
+        w.flag("share_diagnostics", f.share_diagnostics);
+        w.flag("continuous_work", f.continuous_work);
+        w.flag("accept_price", f.accept_price);
+        w.0.push('}');
+        w.opt("preselected_product", &j.preselected_product);
+        match &j.receipt {
+            None => w.raw("receipt", "null"),
+            Some(r) => {
+                w.raw("receipt", "{");
+                w.text("mailto", &r.mailto);
+                w.text("text", &r.text);
+                w.opt("reference", &r.reference);
+                w.flag("sent", r.sent);
+                w.0.push('}');
+            }
+        }
+        w.0.push('}');
+        w.0
+    }
+
+    /// `None` for a field of the wrong type (as serde refuses the whole text).
+    type R<T> = Option<T>;
+
+    fn map(v: &Value) -> R<&Map<String, Value>> {
+        v.as_object()
+    }
+
+    /// A string field; `missing` when absent.
+    fn string(m: &Map<String, Value>, k: &str, missing: R<String>) -> R<String> {
+        match m.get(k) {
+            None => missing,
+            Some(v) => v.as_str().map(str::to_owned),
+        }
+    }
+
+    fn boolean(m: &Map<String, Value>, k: &str) -> R<bool> {
+        m.get(k).map_or(Some(false), Value::as_bool)
+    }
+
+    /// An `Option<String>` field: absent or null is `None`.
+    fn optional(m: &Map<String, Value>, k: &str) -> R<Option<String>> {
+        match m.get(k) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => v.as_str().map(|s| Some(s.to_owned())),
+        }
+    }
+
+    /// Only the `known` fields (the core's `deny_unknown_fields`).
+    fn only(m: &Map<String, Value>, known: &[&str]) -> R<()> {
+        m.keys().all(|k| known.contains(&k.as_str())).then_some(())
+    }
+
+    fn transcript(v: &Value) -> R<Transcript> {
+        let m = map(v)?;
+        only(m, &["product", "kind", "answers", "severity"])?;
+        let answers = match m.get("answers") {
+            None => Vec::new(),
+            Some(v) => v
+                .as_array()?
+                .iter()
+                .map(|a| {
+                    let a = map(a)?;
+                    only(a, &["node", "answer"])?;
+                    Some(Answered {
+                        node: string(a, "node", None)?,
+                        answer: string(a, "answer", None)?,
+                    })
+                })
+                .collect::<R<_>>()?,
+        };
+        Some(Transcript {
+            product: optional(m, "product")?,
+            kind: optional(m, "kind")?,
+            answers,
+            severity: optional(m, "severity")?,
+        })
+    }
+
+    fn phase(v: &Value) -> R<Phase> {
+        let m = map(v)?;
+        Some(match m.get("phase")?.as_str()? {
+            "diagnosis" => Phase::Diagnosis,
+            "form" => Phase::Form,
+            "review" => Phase::Review,
+            "submitted" => Phase::Submitted {
+                id: string(m, "id", None)?,
+            },
+            _ => return None,
+        })
+    }
+
+    // Filled into a default value field by field, in loops: far less
+    // WebAssembly than one struct literal with a `?` per field.
+    fn form(v: &Value) -> R<RequestForm> {
+        let m = map(v)?;
+        let mut f = RequestForm::default();
+        for (key, text) in [
+            ("name", &mut f.name),
+            ("email", &mut f.email),
+            ("phone", &mut f.phone),
+            ("company", &mut f.company),
+            ("tenant", &mut f.tenant),
+            ("subscription_id", &mut f.subscription_id),
+            ("severity", &mut f.severity),
+            ("started_at", &mut f.started_at),
+            ("title", &mut f.title),
+            ("description", &mut f.description),
+            ("business_impact", &mut f.business_impact),
+        ] {
+            if let Some(v) = m.get(key) {
+                *text = v.as_str()?.to_owned();
+            }
+        }
+        for (key, flag) in [
+            ("prefer_phone", &mut f.prefer_phone),
+            ("share_diagnostics", &mut f.share_diagnostics),
+            ("continuous_work", &mut f.continuous_work),
+            ("accept_price", &mut f.accept_price),
+        ] {
+            *flag = boolean(m, key)?;
+        }
+        Some(f)
+    }
+
+    fn receipt(v: &Value) -> R<Receipt> {
+        let m = map(v)?;
+        Some(Receipt {
+            mailto: string(m, "mailto", None)?,
+            text: string(m, "text", None)?,
+            reference: optional(m, "reference")?,
+            sent: m.get("sent")?.as_bool()?,
+        })
+    }
+
+    pub(super) fn read(v: &Value) -> R<Journey> {
+        let m = map(v)?;
+        let mut j = Journey {
+            started: boolean(m, "started")?,
+            ..Journey::default()
+        };
+        if let Some(v) = m.get("transcript") {
+            j.transcript = transcript(v)?;
+        }
+        if let Some(v) = m.get("answered_at") {
+            for a in v.as_array()? {
+                j.answered_at.push(a.as_str()?.to_owned());
+            }
+        }
+        if let Some(v) = m.get("phase") {
+            j.phase = phase(v)?;
+        }
+        if let Some(v) = m.get("form") {
+            j.form = form(v)?;
+        }
+        j.preselected_product = optional(m, "preselected_product")?;
+        if let Some(v) = m.get("receipt").filter(|v| !v.is_null()) {
+            j.receipt = Some(receipt(v)?);
+        }
+        Some(j)
+    }
+}
+
+impl Journey {
+    /// The journey as JSON text (for session storage and the history).
+    pub fn to_json(&self) -> String {
+        json::write(self)
+    }
+
+    /// The journey from [`Journey::to_json`]'s text; `None` if it is not one.
+    pub fn from_json(text: &str) -> Option<Journey> {
+        json::read(&serde_json::from_str(text).ok()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +630,70 @@ mod tests {
         j.choose_product("azure");
         let saved = serde_json::to_string(&j).unwrap();
         assert_eq!(serde_json::from_str::<Journey>(&saved).unwrap(), j);
+        assert_eq!(Journey::from_json(&j.to_json()), Some(j));
+    }
+
+    /// The hand-written JSON is the serde derives' JSON, both ways.
+    #[test]
+    fn the_hand_written_json_is_the_derived_json() {
+        let mut full = billing_dispute();
+        full.answer("next-node", "yes", "2026-11-23T10:01:00Z");
+        assert_eq!(full.transcript.answers.len(), 2);
+        full.preselected_product = Some("azure".into());
+        full.transcript.severity = Some("B".into());
+        full.form = RequestForm {
+            name: "Ada \"L\"".into(),
+            email: "ada@contoso.example".into(),
+            prefer_phone: true,
+            started_at: "2026-11-23T09:30".into(),
+            description: "line 1\nline 2 é".into(),
+            accept_price: true,
+            ..RequestForm::default()
+        };
+        let mut journeys = vec![Journey::default(), full.clone()];
+        for phase in [Phase::Form, Phase::Review] {
+            let mut j = full.clone();
+            j.phase = phase;
+            journeys.push(j);
+        }
+        let mut sent = full.clone();
+        sent.submitted(
+            "id-1",
+            Receipt {
+                mailto: "mailto:x@y.example?subject=a".into(),
+                text: "t".into(),
+                reference: Some("FL-1".into()),
+                sent: true,
+            },
+        );
+        journeys.push(sent.clone());
+        sent.receipt.as_mut().unwrap().reference = None;
+        journeys.push(sent);
+        for j in journeys {
+            let derived = serde_json::to_string(&j).unwrap();
+            assert_eq!(j.to_json(), derived);
+            assert_eq!(Journey::from_json(&derived), Some(j.clone()));
+        }
+        // What serde accepts or refuses, the hand reader does too (but for
+        // serde's array form of a struct, which nothing writes).
+        for text in [
+            "{}",
+            r#"{"started":true}"#,
+            r#"{"started":"yes"}"#,
+            r#"{"phase":{"phase":"submitted"}}"#,
+            r#"{"phase":{"phase":"elsewhere"}}"#,
+            r#"{"transcript":{"product":"m365","colour":1}}"#,
+            r#"{"transcript":{"answers":[{"node":"a"}]}}"#,
+            r#"{"form":{"name":"x","unknown":1},"answered_at":["a"],"receipt":null}"#,
+            r#"{"receipt":{"mailto":"m","text":"t","sent":false}}"#,
+            r#"{"receipt":{"mailto":"m","text":"t"}}"#,
+            "not json",
+        ] {
+            assert_eq!(
+                Journey::from_json(text),
+                serde_json::from_str::<Journey>(text).ok(),
+                "{text}"
+            );
+        }
     }
 }

@@ -372,7 +372,7 @@ pub fn evaluate(r: &Ruleset, t: &Transcript) -> Result<Step, EvalError> {
 }
 
 fn set_tags(facts: &mut Facts, mut tags: Vec<String>) {
-    tags.sort_unstable();
+    crate::sort::sort(&mut tags);
     tags.dedup();
     facts.insert(
         "tags".into(),

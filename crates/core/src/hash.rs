@@ -23,7 +23,7 @@ fn write_canonical(v: &Value, out: &mut String) {
             // Sort explicitly: serde_json's map may keep insertion order
             // when another crate enables its `preserve_order` feature.
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            crate::sort::sort_by(&mut entries, |a, b| a.0.as_bytes() < b.0.as_bytes());
             out.push('{');
             for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {

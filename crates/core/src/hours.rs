@@ -211,7 +211,7 @@ impl Schedule<'_> {
                 .filter_map(|iv| Some((parse_hhmm(&iv.open)?, parse_hhmm(&iv.close)?)))
                 .filter(|(o, c)| o < c)
                 .collect();
-            spans.sort_unstable();
+            crate::sort::sort(&mut spans);
             // Reversed so that pop() yields them in order.
             for (o, c) in spans.into_iter().rev() {
                 let at = |m: u32| -> DateTime<Utc> {
@@ -232,15 +232,16 @@ impl Schedule<'_> {
 }
 
 fn schedule<'a>(r: &Ruleset, zone: &'a Zone, weekly: &'a Weekly) -> Schedule<'a> {
+    // Inserted one by one: `collect()` into a set sorts with a merge sort of
+    // its own, a few KB of WebAssembly.
+    let mut holidays = BTreeSet::new();
+    for d in r.hours.holidays.iter().filter_map(|d| parse_date(d)) {
+        holidays.insert(d);
+    }
     Schedule {
         zone,
         weekly,
-        holidays: r
-            .hours
-            .holidays
-            .iter()
-            .filter_map(|d| parse_date(d))
-            .collect(),
+        holidays,
     }
 }
 

@@ -39,6 +39,7 @@ pub mod report;
 pub mod request;
 pub mod ruleset;
 pub mod scenario;
+mod sort;
 pub mod tz;
 
 #[doc(hidden)]
@@ -67,5 +68,38 @@ pub type LoadError = Report;
 /// ruleset as a whole is invalid, so the UI can still show whom to call.
 pub fn fallback_contact(json: &str) -> Option<FallbackContact> {
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    serde_json::from_value(v.get("fallback_contact")?.clone()).ok()
+    // The ruleset's own hand reader (lighter in WebAssembly than serde's
+    // derive); like serde here, it ignores unknown fields.
+    let mut report = Report::default();
+    let mut reader = read::Reader {
+        report: &mut report,
+    };
+    read::fallback(
+        &mut reader,
+        v.get("fallback_contact")?,
+        "$.fallback_contact",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fallback_contact_reads_what_serde_reads() {
+        for contact in [
+            r#"{"name": "N", "email": "e@x.example"}"#,
+            r#"{"name": "N", "email": "e@x.example", "phone": "+33 1", "url": null, "colour": 1}"#,
+            r#"{"name": "N", "email": "e@x.example", "phone": 5}"#,
+            r#"{"name": "N"}"#,
+            r#""N""#,
+            "null",
+        ] {
+            let ruleset = format!(r#"{{"id": 1, "fallback_contact": {contact}}}"#);
+            let by_serde = serde_json::from_str::<serde_json::Value>(&ruleset)
+                .ok()
+                .and_then(|v| serde_json::from_value(v["fallback_contact"].clone()).ok());
+            assert_eq!(super::fallback_contact(&ruleset), by_serde, "{contact}");
+        }
+        assert_eq!(super::fallback_contact(r#"{"id": 1}"#), None);
+        assert_eq!(super::fallback_contact("not json"), None);
+    }
 }

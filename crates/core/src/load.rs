@@ -346,7 +346,7 @@ impl Ctx<'_> {
                     }
                 }
             }
-            spans.sort_unstable();
+            crate::sort::sort(&mut spans);
             for pair in spans.windows(2) {
                 if pair[1].0 < pair[0].1 {
                     self.report.error(
@@ -381,7 +381,7 @@ pub(crate) fn partner_facts(p: &Partner) -> cond::Facts {
         ),
     );
     let mut levels: Vec<&str> = p.competencies.iter().map(|c| c.level.as_str()).collect();
-    levels.sort_unstable();
+    crate::sort::sort(&mut levels);
     levels.dedup();
     f.insert(
         "partner.competency_levels".into(),

@@ -488,7 +488,7 @@ fn theme(rd: &mut Reader, v: &Value, path: &str) -> Option<Theme> {
     )
 }
 
-fn fallback(rd: &mut Reader, v: &Value, path: &str) -> Option<FallbackContact> {
+pub(crate) fn fallback(rd: &mut Reader, v: &Value, path: &str) -> Option<FallbackContact> {
     record!(
         rd,
         v,

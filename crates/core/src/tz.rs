@@ -313,7 +313,7 @@ impl TzRule {
             transitions[2 * k] = (start, dst.offset);
             transitions[2 * k + 1] = (end, self.std_offset);
         }
-        transitions.sort_by_key(|t| t.0);
+        crate::sort::sort_by(&mut transitions, |a, b| a.0 < b.0);
         let mut offset = match transitions.first() {
             // Before the first transition we are in the other state.
             Some(&(_, o)) if o == dst.offset => self.std_offset,
