@@ -13,12 +13,13 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 
 /**
  * Starts `frontline-dev` on free ports; resolves with its URLs and a stop().
- * `site`: the directory served (default dist/; the benchmarks serve a snapshot).
+ * `site`: the directory served (default dist/; the benchmarks serve a snapshot);
+ * `db`: the intake's SQLite file (default in memory).
  */
-export function startServer({ site = join(ROOT, 'dist') } = {}) {
+export function startServer({ site = join(ROOT, 'dist'), db = ':memory:' } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
   const child = spawn(bin, ['--site', site, '--port', '0', '--intake-port', '0',
-    '--exit-on-stdin-eof', '--exit-after', '900', '--db', ':memory:', '--enable-faults'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    '--exit-on-stdin-eof', '--exit-after', '900', '--db', db, '--enable-faults'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);
