@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, fillMinimalRequest, harness, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
+import { createServer } from 'node:http';
+import { ROOT, fillMinimalRequest, harness, savedRequests, screenshotPath, startServer, toDisputeForm, watchErrors } from './support.mjs';
 
 const h = harness();
 
@@ -270,4 +271,48 @@ test('a host page themes the embedded portal with --fl-* custom properties on it
   });
   assert.equal(await page.getByTestId('start').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(1, 92, 60)');
   await context.close();
+});
+
+test('a partner page on another origin embeds the portal with the README snippet, under its strict CSP', async () => {
+  // The partner's page: its own origin (another loopback port), the one tag
+  // pointing at the portal's origin, and the CSP the README tells partners to send.
+  let page_html = '';
+  let csp = '';
+  const partner = createServer((req, res) => {
+    if (req.url !== '/') { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(page_html);
+  });
+  await new Promise((ok) => partner.listen(0, '127.0.0.1', ok));
+  const partnerOrigin = `http://127.0.0.1:${partner.address().port}`;
+  const server = await startServer({ allowOrigins: [partnerOrigin] });
+  const assets = new URL(server.portal).origin;
+  const intake = new URL(server.intake).origin;
+  csp = `default-src 'self'; script-src 'self' ${assets} 'wasm-unsafe-eval'; style-src 'self'; `
+    + `connect-src 'self' ${assets} ${intake}; img-src 'self' data:`;
+  page_html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Northwind IT</title></head>
+<body><h1>Northwind IT</h1><p>A partner site on another origin.</p>
+<script src="${assets}/frontline.js" data-config="${assets}/rules/default.json" defer></script></body></html>`;
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const errors = await watchErrors(page);
+    const origins = new Set();
+    page.on('request', (r) => origins.add(new URL(r.url()).origin));
+    await page.goto(`${partnerOrigin}/`);
+    await page.getByRole('button', { name: 'Help' }).click();
+    await page.getByTestId('step-welcome').waitFor();
+    await toDisputeForm(page);
+    const title = `Cross-origin ${Date.now()}`;
+    await fillMinimalRequest(page, title, 'Sent from a page on another origin');
+    await page.getByTestId('send').click();
+    await page.getByTestId('step-sent').waitFor();
+    assert.deepEqual(errors, [], 'no console error and no CSP violation');
+    assert.deepEqual([...origins].sort(), [partnerOrigin, assets, intake].sort(), 'no other origin contacted');
+    const stored = await (await fetch(new URL('requests.json', server.intake))).json();
+    assert.equal(stored.requests.filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  } finally {
+    await context.close();
+    await server.stop();
+    partner.close();
+  }
 });

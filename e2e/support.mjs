@@ -14,12 +14,14 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 /**
  * Starts `frontline-dev` on free ports; resolves with its URLs and a stop().
  * `site`: the directory served (default dist/; the benchmarks serve a snapshot);
- * `db`: the intake's SQLite file (default in memory).
+ * `db`: the intake's SQLite file (default in memory); `allowOrigins`: pages on
+ * other origins the intake accepts requests from.
  */
-export function startServer({ site = join(ROOT, 'dist'), db = ':memory:' } = {}) {
+export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowOrigins = [] } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
   const child = spawn(bin, ['--site', site, '--port', '0', '--intake-port', '0',
-    '--exit-on-stdin-eof', '--exit-after', '900', '--db', db, '--enable-faults'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    '--exit-on-stdin-eof', '--exit-after', '900', '--db', db, '--enable-faults',
+    ...allowOrigins.flatMap((o) => ['--allow-origin', o])], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);

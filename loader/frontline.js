@@ -8,9 +8,10 @@
   const ASSETS = __FRONTLINE_ASSETS__;
   const script = document.currentScript;
   const base = new URL('.', script.src);
-  const config = new URL(script.dataset.config || 'rules/default.json', document.baseURI).href;
-  let app; // the wasm module's exports, once loaded
   const at = (path) => new URL(path, base).href;
+  // data-config is a URL as written in the page; the default sits beside the loader.
+  const config = script.dataset.config ? new URL(script.dataset.config, document.baseURI).href : at('rules/default.json');
+  let app; // the wasm module's exports, once loaded
   const sheet = (css) => { const s = new CSSStyleSheet(); s.replaceSync(css); return s; };
   let portalCss;
 

@@ -36,7 +36,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 const USAGE: &str = "\
 usage: frontline-dev [--site DIR] [--port N] [--intake-port N] [--db PATH] [--ruleset PATH]
-                     [--enable-faults] [--exit-after SECS] [--exit-on-stdin-eof]
+                     [--allow-origin ORIGIN]... [--enable-faults] [--exit-after SECS]
+                     [--exit-on-stdin-eof]
 
 Serves the built portal from DIR (default: dist) on http://127.0.0.1:N/
 (default 8080) and the reference intake server on http://127.0.0.1:M/
@@ -48,10 +49,12 @@ closes if --exit-on-stdin-eof is given (so a test harness never leaves it behind
 The intake keeps requests in --db (default .frontline/dev-intake.sqlite3;
 :memory: keeps nothing), re-checks them against --ruleset (default
 public/rules/default.json; skipped with a warning if that default is
-missing), accepts requests from the portal's origin, and with
---enable-faults serves /_faults for tests. What arrived: /requests on the
-intake. JSON files under /rules/ are served with http://127.0.0.1:8081
-replaced by the intake's real origin.";
+missing), accepts requests from the portal's origin and from each
+--allow-origin (a partner page on another origin that embeds the portal),
+and with --enable-faults serves /_faults for tests. What arrived: /requests
+on the intake. JSON files under /rules/ are served with http://127.0.0.1:8081
+replaced by the intake's real origin. Every file is served with
+Access-Control-Allow-Origin: * so pages on any origin can embed the portal.";
 
 /// The intake origin the default ruleset names (replaced when serving).
 const DEFAULT_INTAKE_ORIGIN: &str = "http://127.0.0.1:8081";
@@ -69,6 +72,8 @@ struct Options {
     /// Whether `--ruleset` was given (a missing default is only a warning).
     ruleset_given: bool,
     faults: bool,
+    /// More origins the intake accepts requests from (embedding pages).
+    allow_origins: Vec<String>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -82,6 +87,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         ruleset: PathBuf::from("public/rules/default.json"),
         ruleset_given: false,
         faults: false,
+        allow_origins: Vec::new(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -107,6 +113,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
                 options.ruleset_given = true;
             }
             "--enable-faults" => options.faults = true,
+            "--allow-origin" => options.allow_origins.push(value("--allow-origin")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument \"{other}\"")),
         }
@@ -187,7 +194,10 @@ fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
         move |request: Request<Body>| rules_file(site.clone(), origin.clone(), request)
     };
     // Hashed assets could be cached forever, but a dev server favours
-    // always-fresh files over speed.
+    // always-fresh files over speed. Public files, no credentials: any page
+    // may fetch them, which is what embedding from another origin needs (the
+    // module script, the wasm, the CSS and the ruleset are CORS fetches,
+    // checked against their integrity hashes).
     Ok(Router::new()
         .route("/rules/{*file}", get(rules))
         .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
@@ -202,6 +212,10 @@ fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
         )))
 }
 
@@ -240,10 +254,13 @@ fn intake_state(
     frontline_intake::AppState::new(frontline_intake::Config {
         db_path: options.db.clone(),
         ruleset,
-        allowed_origins: vec![
+        allowed_origins: [
             format!("http://127.0.0.1:{portal_port}"),
             format!("http://localhost:{portal_port}"),
-        ],
+        ]
+        .into_iter()
+        .chain(options.allow_origins.iter().cloned())
+        .collect(),
         max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
         faults_enabled: options.faults,
     })
@@ -320,6 +337,38 @@ mod tests {
             (8080, 8081, PathBuf::from("dist"))
         );
         assert!(o.exit_after.is_none() && !o.exit_on_stdin_eof);
+    }
+
+    #[test]
+    fn allow_origin_adds_embedding_pages_to_the_intake() {
+        let o = parse(args(&[
+            "--allow-origin",
+            "http://127.0.0.1:9000",
+            "--allow-origin",
+            "http://localhost:9000",
+        ]))
+        .unwrap();
+        assert_eq!(
+            o.allow_origins,
+            vec!["http://127.0.0.1:9000", "http://localhost:9000"]
+        );
+        assert_eq!(
+            parse(args(&["--allow-origin"])).unwrap_err(),
+            "--allow-origin needs a value"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_file_may_be_fetched_from_another_origin() {
+        let site = temp_site("cors");
+        let app = site_router(site.clone(), "http://127.0.0.1:45678").unwrap();
+        for path in ["/index.html", "/rules/default.json", "/rules/notes.txt"] {
+            let (status, h, _) = fetch(&app, path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(h["access-control-allow-origin"], "*", "{path}");
+            assert!(!h.contains_key("access-control-allow-credentials"));
+        }
+        let _ = std::fs::remove_dir_all(site);
     }
 
     #[test]
