@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import { ROOT, fillMinimalRequest, harness, savedRequests, screenshotPath, startServer, toDisputeForm, watchErrors } from './support.mjs';
 
@@ -20,11 +19,6 @@ async function open(path = 'demo/index.html') {
   await page.goto(new URL(path, h.server.portal).href);
   return { context, page, errors, requests };
 }
-
-test('the loader is at most 3 KB gzip', () => {
-  const size = gzipSync(readFileSync(join(ROOT, 'dist', 'frontline.js')), { level: 9 }).length;
-  assert.ok(size <= 3072, `frontline.js is ${size} bytes gzip`);
-});
 
 test('before the visitor acts: only the page, its own files and the loader; no storage, no cookie', async () => {
   const { context, page, errors, requests } = await open();
