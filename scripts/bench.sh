@@ -20,6 +20,8 @@ wasm=$(CHROMEDRIVER=/usr/bin/chromedriver cargo test --release -p frontline \
 step "bundle sizes (release build)"
 scripts/build.sh >/dev/null 2>&1 || die "the release build failed: run scripts/build.sh"
 sizes=$(scripts/size-report.sh dist)
+step "what dominates the wasm (twiggy)"
+top=$(scripts/wasm-top.sh)
 
 # Browser benchmarks: each e2e/bench/*.mjs measures one thing against the
 # release build and prints one Markdown section (## heading first) on stdout.
@@ -35,7 +37,7 @@ for bench in e2e/bench/*.mjs; do
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
-NATIVE="$native" WASM="$wasm" SIZES="$sizes" BROWSER="$browser" CPU="$cpu" CORES="$(nproc)" \
+NATIVE="$native" WASM="$wasm" SIZES="$sizes" TOP="$top" BROWSER="$browser" CPU="$cpu" CORES="$(nproc)" \
 RUSTC="$(rustc --version)" CHROMIUM="$(/usr/bin/chromium --version 2>/dev/null | head -n1)" \
 DATE="$(date -u +%Y-%m-%d)" node - <<'JS'
 const fs = require('fs');
@@ -78,6 +80,10 @@ in all: not met yet (see README, "Size").
 \`\`\`
 ${process.env.SIZES}
 \`\`\`
+
+## What dominates the wasm (issue 7)
+
+${process.env.TOP}
 
 ${process.env.BROWSER}`.trimEnd() + '\n';
 fs.writeFileSync('BENCHMARKS.md', out);
