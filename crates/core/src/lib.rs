@@ -32,6 +32,7 @@ pub mod cond;
 pub mod eval;
 pub mod hash;
 pub mod hours;
+pub mod json;
 pub mod load;
 pub mod outbox;
 mod read;
