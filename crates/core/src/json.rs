@@ -98,6 +98,47 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
+/// Appends `v` as compact JSON, exactly as its `Display` (`to_string`)
+/// writes it (members in the map's own order), without serde's serializer.
+pub fn write_value(out: &mut String, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => quote(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                quote(out, k);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `v` as compact JSON text (see [`write_value`]).
+pub fn value_text(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +150,27 @@ mod tests {
         for s in ["", "plain", "a\"b\\c/d", "line\nnext\r\t\u{8}\u{c}", &every] {
             assert_eq!(quoted(s), serde_json::to_string(s).unwrap(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn values_are_written_as_their_display_writes_them() {
+        let v = serde_json::json!({
+            "z": [1, -2, 3.5, 1e300, -0.0, 0.1, 18446744073709551615u64, -9223372036854775808i64],
+            "a": {"nested": [null, true, false, "s\"\\\n\u{1}é"], "": {}},
+            "m": [], "k\"": "v"
+        });
+        for v in [
+            v.clone(),
+            v["z"].clone(),
+            v["a"].clone(),
+            serde_json::json!(null),
+            serde_json::json!(2.5e-8),
+        ] {
+            assert_eq!(value_text(&v), v.to_string());
+        }
+        let text = r#"{"f":1.0,"g":12345678901234567890123,"h":-1.5E10,"i":[0.30000000000000004]}"#;
+        let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value_text(&parsed), parsed.to_string());
     }
 
     #[test]
