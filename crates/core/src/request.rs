@@ -1136,8 +1136,38 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<DateTime<Utc>> {
     Some(t.and_utc())
 }
 
+/// Writes an instant as chrono's `to_rfc3339()` does
+/// (`2025-03-28T17:30:00.250+00:00`: the fraction only when there is one,
+/// in 3, 6 or 9 digits), without chrono's formatting code.
+pub fn format_rfc3339(t: DateTime<Utc>) -> String {
+    let mut s = format_utc(t);
+    s.pop();
+    let nanos = t.timestamp_subsec_nanos() % 1_000_000_000;
+    if nanos % 1_000_000 == 0 && nanos > 0 {
+        s.push_str(&format!(".{:03}", nanos / 1_000_000));
+    } else if nanos % 1_000 == 0 && nanos > 0 {
+        s.push_str(&format!(".{:06}", nanos / 1_000));
+    } else if nanos > 0 {
+        s.push_str(&format!(".{nanos:09}"));
+    }
+    s.push_str("+00:00");
+    s
+}
+
+/// Writes an instant as RFC 3339 UTC with milliseconds
+/// (`2025-03-28T17:30:00.250Z`), as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Millis, true)` does.
+pub fn format_utc_millis(t: DateTime<Utc>) -> String {
+    let mut s = format_utc(t);
+    s.pop();
+    let millis = t.timestamp_subsec_millis() % 1_000;
+    s.push_str(&format!(".{millis:03}Z"));
+    s
+}
+
 /// Writes an instant as RFC 3339 UTC with whole seconds
-/// (`2025-03-28T17:30:00Z`).
+/// (`2025-03-28T17:30:00Z`), as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Secs, true)` does.
 pub fn format_utc(t: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
     format!(
