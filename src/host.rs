@@ -30,7 +30,7 @@ impl Prefill {
     /// are ignored). By hand rather than with serde's derive: far less
     /// WebAssembly. The error names the offending field.
     pub fn from_json(json: &str) -> Result<Prefill, String> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let value = frontline_core::json::parse(json).map_err(|e| e.to_string())?;
         let serde_json::Value::Object(map) = value else {
             return Err("expected an object".into());
         };

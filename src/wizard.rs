@@ -468,7 +468,7 @@ impl Journey {
 
     /// The journey from [`Journey::to_json`]'s text; `None` if it is not one.
     pub fn from_json(text: &str) -> Option<Journey> {
-        json::read(&serde_json::from_str(text).ok()?)
+        json::read(&frontline_core::json::parse(text).ok()?)
     }
 }
 

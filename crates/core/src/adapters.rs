@@ -745,7 +745,7 @@ fn yes_no(b: bool) -> &'static str {
 /// JSON. `None` when there is none (the UI then shows the request id).
 /// At most 100 characters of one-line text are accepted.
 pub fn reference_from_body(adapter: IntakeAdapter, body: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v = crate::json::parse(body).ok()?;
     let pick = |x: Option<&Value>| -> Option<String> {
         match x? {
             Value::String(s) => Some(s.clone()),

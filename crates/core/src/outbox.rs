@@ -302,7 +302,7 @@ impl Outbox {
     /// what the serde derives read, in a fraction of their WebAssembly.
     pub fn from_json(text: &str) -> Result<Outbox, OutboxError> {
         let unreadable = |message: String| OutboxError::Unreadable { message };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        let value = crate::json::parse(text).map_err(|e| {
             unreadable(format!(
                 "the stored outbox is not readable ({e}); keep it for support and start a new one"
             ))

@@ -1143,12 +1143,14 @@ pub fn format_rfc3339(t: DateTime<Utc>) -> String {
     let mut s = format_utc(t);
     s.pop();
     let nanos = t.timestamp_subsec_nanos() % 1_000_000_000;
-    if nanos % 1_000_000 == 0 && nanos > 0 {
-        s.push_str(&format!(".{:03}", nanos / 1_000_000));
-    } else if nanos % 1_000 == 0 && nanos > 0 {
-        s.push_str(&format!(".{:06}", nanos / 1_000));
-    } else if nanos > 0 {
-        s.push_str(&format!(".{nanos:09}"));
+    if nanos != 0 {
+        s.push_str(&if nanos.is_multiple_of(1_000_000) {
+            format!(".{:03}", nanos / 1_000_000)
+        } else if nanos.is_multiple_of(1_000) {
+            format!(".{:06}", nanos / 1_000)
+        } else {
+            format!(".{nanos:09}")
+        });
     }
     s.push_str("+00:00");
     s
