@@ -18,7 +18,7 @@ const OPEN_GOAL = 120 * KB;
  * size the portal has come down to, so it can only shrink. Lower it with
  * every saving; never raise it. (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 256 * KB;
+const OPEN_CEILING = 235 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;

@@ -182,23 +182,35 @@ pub struct EventSource(pub NodeRef<html::Div>);
 
 /// The host event for arriving on `screen`: ids and outcomes only, never
 /// what the customer typed.
-fn event_for(screen: &Screen) -> Option<(&'static str, serde_json::Value)> {
+fn event_for(screen: &Screen) -> Option<(&'static str, String)> {
+    use crate::host::detail;
     use frontline_core::Step;
-    use serde_json::json;
+    // Members sorted by key, as serde_json's `json!` wrote them.
+    let stage = |s: &str| detail(&[("stage", Some(s))]);
     Some(match screen {
         Screen::Welcome => return None,
-        Screen::Step(Step::ChooseProduct { .. }) => ("step", json!({"stage": "product"})),
-        Screen::Step(Step::ChooseKind { product, .. }) => {
-            ("step", json!({"stage": "problem", "product": product}))
-        }
-        Screen::Step(Step::Ask { node }) => ("step", json!({"stage": "diagnosis", "node": node})),
-        Screen::Step(Step::Resolved { node }) => ("resolved", json!({"node": node})),
+        Screen::Step(Step::ChooseProduct { .. }) => ("step", stage("product")),
+        Screen::Step(Step::ChooseKind { product, .. }) => (
+            "step",
+            detail(&[("product", Some(product)), ("stage", Some("problem"))]),
+        ),
+        Screen::Step(Step::Ask { node }) => (
+            "step",
+            detail(&[("node", Some(node)), ("stage", Some("diagnosis"))]),
+        ),
+        Screen::Step(Step::Resolved { node }) => ("resolved", detail(&[("node", Some(node))])),
         Screen::Step(Step::Outcome(o)) => (
             "escalated",
-            json!({"product": o.product, "kind": o.kind, "handler": o.handler.as_str(), "vehicle": o.vehicle, "rule": o.rule}),
+            detail(&[
+                ("handler", Some(o.handler.as_str())),
+                ("kind", Some(&o.kind)),
+                ("product", Some(&o.product)),
+                ("rule", Some(&o.rule)),
+                ("vehicle", o.vehicle.as_deref()),
+            ]),
         ),
-        Screen::Form(_) => ("step", json!({"stage": "request"})),
-        Screen::Review(_) => ("step", json!({"stage": "review"})),
+        Screen::Form(_) => ("step", stage("request")),
+        Screen::Review(_) => ("step", stage("review")),
         Screen::Delivery { .. } | Screen::Broken(_) => return None,
     })
 }

@@ -30,7 +30,7 @@ impl Prefill {
     /// are ignored). By hand rather than with serde's derive: far less
     /// WebAssembly. The error names the offending field.
     pub fn from_json(json: &str) -> Result<Prefill, String> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let value = frontline_core::json::parse(json).map_err(|e| e.to_string())?;
         let serde_json::Value::Object(map) = value else {
             return Err("expected an object".into());
         };
@@ -79,13 +79,28 @@ pub struct HostCommands {
     pub locale: ArcRwSignal<Option<String>>,
 }
 
-/// Sends `frontline:<name>` with `detail` from `target`, bubbling out of the
-/// shadow root to the host element and the document.
-pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &serde_json::Value) {
+/// An event's `detail`: a JSON object of string, null or number members,
+/// in the order given (callers give them sorted, as `json!` wrote them).
+pub fn detail(members: &[(&str, Option<&str>)]) -> String {
+    let mut w = frontline_core::json::Writer::new("{");
+    for (key, value) in members {
+        match value {
+            Some(v) => w.text(key, v),
+            None => w.raw(key, "null"),
+        }
+    }
+    w.close('}');
+    w.0
+}
+
+/// Sends `frontline:<name>` with `detail` (JSON text, see [`detail`]) from
+/// `target`, bubbling out of the shadow root to the host element and the
+/// document.
+pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &str) {
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
-    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
+    let detail = js_sys::JSON::parse(detail).unwrap_or(JsValue::NULL);
     init.set_detail(&detail);
     if let Ok(event) =
         web_sys::CustomEvent::new_with_event_init_dict(&format!("frontline:{name}"), &init)
@@ -118,6 +133,34 @@ mod tests {
             ("typed", "ada@contoso.example", "Contoso")
         );
         assert_eq!(form.title, "mine");
+    }
+
+    #[test]
+    fn event_details_are_the_json_that_json_macro_wrote() {
+        use serde_json::json;
+        let odd = "a\"b\\c\u{1}é";
+        for (members, expected) in [
+            (
+                vec![("stage", Some("product"))],
+                json!({"stage": "product"}),
+            ),
+            (
+                vec![("id", Some(odd)), ("reference", None)],
+                json!({"id": odd, "reference": null}),
+            ),
+            (
+                vec![
+                    ("handler", Some("partner")),
+                    ("kind", Some("billing")),
+                    ("product", Some("m365")),
+                    ("rule", Some("r")),
+                    ("vehicle", None),
+                ],
+                json!({"product": "m365", "kind": "billing", "handler": "partner", "vehicle": null, "rule": "r"}),
+            ),
+        ] {
+            assert_eq!(detail(&members), expected.to_string());
+        }
     }
 
     #[test]

@@ -349,7 +349,7 @@ pub fn build(
                 node: a.node.clone(),
                 answer: a.answer.clone(),
                 at: if at.is_empty() {
-                    cx.now.to_rfc3339()
+                    rq::format_rfc3339(cx.now)
                 } else {
                     at.clone()
                 },
@@ -378,15 +378,12 @@ pub fn build(
         currency: p.currency.map(str::to_owned),
         accepted: form.accept_price || p.item.model == PriceModel::Included,
     });
-    let started_at = parse_local(form.started_at.trim()).map(|local| {
-        cx.zone
-            .from_local(local)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    });
+    let started_at =
+        parse_local(form.started_at.trim()).map(|local| rq::format_utc(cx.zone.from_local(local)));
     Request {
         schema: rq::REQUEST_SCHEMA.to_owned(),
         id: cx.id.clone(),
-        created_at: cx.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        created_at: rq::format_utc_millis(cx.now),
         locale: tag.to_owned(),
         contact: CustomerContact {
             name: form.name.trim().to_owned(),

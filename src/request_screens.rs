@@ -361,17 +361,22 @@ pub fn DeliveryView(id: String) -> impl IntoView {
     let source = use_context::<crate::app::EventSource>();
     Effect::new({
         let id = id.clone();
-        move |previous: Option<Option<(&'static str, serde_json::Value)>>| {
+        move |previous: Option<Option<(&'static str, String)>>| {
+            use crate::host::detail;
             let event = match state.get() {
                 Some((State::Sent { reference }, _)) => Some((
                     "submitted",
-                    serde_json::json!({"id": id, "reference": reference}),
+                    detail(&[("id", Some(&id)), ("reference", reference.as_deref())]),
                 )),
                 Some((State::Pending, attempts)) if attempts > 0 => {
-                    Some(("queued", serde_json::json!({"id": id})))
+                    Some(("queued", detail(&[("id", Some(&id))])))
                 }
                 Some((State::Failed { status, .. }, _)) => {
-                    Some(("failed", serde_json::json!({"id": id, "status": status})))
+                    let mut d = frontline_core::json::Writer::new("{");
+                    d.text("id", &id);
+                    d.num("status", u64::from(status));
+                    d.close('}');
+                    Some(("failed", d.0))
                 }
                 _ => None,
             };

@@ -209,7 +209,7 @@ pub fn NodeView(
                     view! {
                         <li>
                             <button class="fl-choice" data-testid=format!("answer-{}", a.id)
-                                on:click=move |_| journey.update(|j| j.answer(&node, &answer, &clock::now().to_rfc3339()))>
+                                on:click=move |_| journey.update(|j| j.answer(&node, &answer, &frontline_core::request::format_rfc3339(clock::now())))>
                                 {text_of(&a.label)}
                             </button>
                         </li>
@@ -240,9 +240,9 @@ pub fn NodeView(
                     })}
                     <div class="fl-actions">
                         <button class="fl-button fl-button--primary" data-testid="fixed"
-                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED, &clock::now().to_rfc3339()))>{t(Key::StepFixed)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::StepFixed)}</button>
                         <button class="fl-button fl-button--secondary" data-testid="still-broken"
-                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN, &clock::now().to_rfc3339()))>{t(Key::StepStillBroken)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::StepStillBroken)}</button>
                     </div>
                 </section>
             }
@@ -255,7 +255,7 @@ pub fn NodeView(
                     <h1 class="fl-step__title" tabindex="-1">{text_of(&i.title)}</h1>
                     <p class="fl-step__text">{text_of(&i.text)}</p>
                     <button class="fl-button fl-button--primary" data-testid="continue"
-                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE, &clock::now().to_rfc3339()))>{t(Key::Continue)}</button>
+                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::Continue)}</button>
                 </section>
             }
             .into_any()

@@ -240,46 +240,15 @@ impl Journey {
 /// monomorphized visitors, which cost about 25 KB of WebAssembly.
 mod json {
     use frontline_core::eval::Answered;
+    // Writes JSON objects field by field (here in the derives' field
+    // order), with serde_json's string escaping.
+    use frontline_core::json::Writer;
     use serde_json::{Map, Value};
 
     use super::{Journey, Phase, Receipt, RequestForm, Transcript};
 
-    /// Writes JSON objects field by field, in the derives' field order.
-    struct Writer(String);
-
-    impl Writer {
-        fn key(&mut self, key: &str) {
-            if !self.0.ends_with(['{', '[']) {
-                self.0.push(',');
-            }
-            if !key.is_empty() {
-                self.0.push('"');
-                self.0.push_str(key);
-                self.0.push_str("\":");
-            }
-        }
-        fn raw(&mut self, key: &str, json: &str) {
-            self.key(key);
-            self.0.push_str(json);
-        }
-        fn text(&mut self, key: &str, value: &str) {
-            // serde_json's own string escaping.
-            let quoted = Value::String(value.to_owned()).to_string();
-            self.raw(key, &quoted);
-        }
-        fn opt(&mut self, key: &str, value: &Option<String>) {
-            match value {
-                Some(v) => self.text(key, v),
-                None => self.raw(key, "null"),
-            }
-        }
-        fn flag(&mut self, key: &str, value: bool) {
-            self.raw(key, if value { "true" } else { "false" });
-        }
-    }
-
     pub(super) fn write(j: &Journey) -> String {
-        let mut w = Writer(String::from("{"));
+        let mut w = Writer::new("{");
         w.flag("started", j.started);
         let t = &j.transcript;
         w.raw("transcript", "{");
@@ -499,7 +468,7 @@ impl Journey {
 
     /// The journey from [`Journey::to_json`]'s text; `None` if it is not one.
     pub fn from_json(text: &str) -> Option<Journey> {
-        json::read(&serde_json::from_str(text).ok()?)
+        json::read(&frontline_core::json::parse(text).ok()?)
     }
 }
 

@@ -42,7 +42,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::hours::Clock;
 use crate::request::Request;
@@ -330,12 +330,7 @@ pub fn delivery_for(req: &Request, intake: &Intake) -> Result<Delivery, AdapterE
             }
             return Ok(Delivery::Mailto(mailto_for(req, url)));
         }
-        IntakeAdapter::Json => (
-            "application/json",
-            serde_json::to_string(req).map_err(|e| AdapterError {
-                message: format!("cannot write the request as JSON: {e}"),
-            })?,
-        ),
+        IntakeAdapter::Json => ("application/json", req.to_json()),
         IntakeAdapter::Zendesk => (
             "application/json",
             zendesk_body(req, &intake.zendesk_fields),
@@ -396,28 +391,36 @@ pub(crate) fn adapter_name(a: IntakeAdapter) -> &'static str {
 /// `share_diagnostics` and `continuous_work` as JSON booleans, for checkbox
 /// fields).
 pub fn zendesk_body(req: &Request, fields: &[ZendeskField]) -> String {
-    let mut request = json!({
-        "requester": { "name": req.contact.name, "email": req.contact.email },
-        "subject": req.problem.title,
-        "comment": { "body": plain_text(req) },
-    });
+    // Written by hand, keys in the order serde_json's (sorted) maps write
+    // them, as `json!` did before (a test compares): no serializer code.
+    use crate::json::Writer;
+    let mut w = Writer::new("{");
+    w.raw("request", "{");
+    w.raw("comment", "{");
+    w.text("body", &plain_text(req));
+    w.close('}');
     if !fields.is_empty() {
-        let fields: Vec<Value> = fields
-            .iter()
-            .map(|f| {
-                let value = match f.field {
-                    RequestField::ShareDiagnostics => Value::Bool(req.consent.share_diagnostics),
-                    RequestField::ContinuousWork => Value::Bool(req.consent.continuous_work),
-                    other => Value::String(other.value(req)),
-                };
-                json!({ "id": f.id, "value": value })
-            })
-            .collect();
-        if let Value::Object(m) = &mut request {
-            m.insert("custom_fields".into(), Value::Array(fields));
+        w.raw("custom_fields", "[");
+        for f in fields {
+            w.raw("", "{");
+            w.num("id", f.id);
+            match f.field {
+                RequestField::ShareDiagnostics => w.flag("value", req.consent.share_diagnostics),
+                RequestField::ContinuousWork => w.flag("value", req.consent.continuous_work),
+                other => w.text("value", &other.value(req)),
+            }
+            w.close('}');
         }
+        w.close(']');
     }
-    json!({ "request": request }).to_string()
+    w.raw("requester", "{");
+    w.text("email", &req.contact.email);
+    w.text("name", &req.contact.name);
+    w.close('}');
+    w.text("subject", &req.problem.title);
+    w.close('}');
+    w.close('}');
+    w.0
 }
 
 /// The `application/x-www-form-urlencoded` body: `fields` in order, or
@@ -742,7 +745,7 @@ fn yes_no(b: bool) -> &'static str {
 /// JSON. `None` when there is none (the UI then shows the request id).
 /// At most 100 characters of one-line text are accepted.
 pub fn reference_from_body(adapter: IntakeAdapter, body: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v = crate::json::parse(body).ok()?;
     let pick = |x: Option<&Value>| -> Option<String> {
         match x? {
             Value::String(s) => Some(s.clone()),

@@ -126,7 +126,7 @@ pub fn describe(cond: &Value, facts: &Facts) -> String {
                 "var" => match args.first() {
                     Some(Value::String(name)) => {
                         let actual = facts.get(name).cloned().unwrap_or(Value::Null);
-                        format!("{name} (is {actual})")
+                        format!("{name} (is {})", crate::json::value_text(&actual))
                     }
                     _ => "?".into(),
                 },
@@ -145,7 +145,7 @@ pub fn describe(cond: &Value, facts: &Facts) -> String {
                 ),
             }
         }
-        other => other.to_string(),
+        other => crate::json::value_text(other),
     }
 }
 
@@ -344,7 +344,7 @@ pub(crate) fn child(path: &str, key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         format!("{path}.{key}")
     } else {
-        format!("{path}[{}]", Value::String(key.to_string()))
+        format!("{path}[{}]", crate::json::quoted(key))
     }
 }
 

@@ -29,7 +29,7 @@ fn write_canonical(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                crate::json::quote(out, k);
                 out.push(':');
                 write_canonical(val, out);
             }
@@ -45,7 +45,7 @@ fn write_canonical(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        other => out.push_str(&other.to_string()),
+        other => crate::json::write_value(out, other),
     }
 }
 

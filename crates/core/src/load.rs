@@ -34,16 +34,16 @@ pub fn load(json: &str) -> Result<Ruleset, Report> {
 /// all) together with every problem found, errors and warnings.
 pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
     let mut report = Report::default();
-    let value: Value = match serde_json::from_str(json) {
+    // serde_json's reading, messages and positions, by the core's own
+    // parser (lighter in WebAssembly; tested against serde_json).
+    let value: Value = match crate::json::parse(json) {
         Ok(v) => v,
         Err(e) => {
             report.error(
                 "$",
                 format!(
                     "not valid JSON at line {}, column {}: {}; fix the syntax (a JSON linter shows where)",
-                    e.line(),
-                    e.column(),
-                    strip_position(&e.to_string())
+                    e.line, e.column, e.message
                 ),
             );
             return (None, report);
@@ -69,12 +69,12 @@ pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
 /// reference surfaces as an [`crate::EvalError`].
 pub fn parse(json: &str) -> Result<Ruleset, Report> {
     let mut report = Report::default();
-    let value: Value = match serde_json::from_str(json) {
+    let value: Value = match crate::json::parse(json) {
         Ok(v) => v,
         Err(e) => {
             report.error(
                 "$",
-                format!("not valid JSON at line {}, column {}", e.line(), e.column()),
+                format!("not valid JSON at line {}, column {}", e.line, e.column),
             );
             return Err(report);
         }
@@ -106,10 +106,6 @@ pub fn validate(ruleset: &Ruleset) -> Report {
     let mut report = Report::default();
     validate_into(ruleset, &mut report);
     report
-}
-
-fn strip_position(msg: &str) -> &str {
-    msg.split(" at line ").next().unwrap_or(msg)
 }
 
 // ---------------------------------------------------------------- secrets

@@ -297,34 +297,37 @@ impl Outbox {
 
     /// Reads a stored outbox. Errors (and the caller keeps the text aside
     /// rather than overwrite it) when it is not JSON of this version.
+    ///
+    /// Read by hand from a `serde_json::Value` (see [`json_form`]): exactly
+    /// what the serde derives read, in a fraction of their WebAssembly.
     pub fn from_json(text: &str) -> Result<Outbox, OutboxError> {
-        #[derive(Deserialize)]
-        struct Version {
-            version: u32,
-        }
-        let v: Version = serde_json::from_str(text).map_err(|e| OutboxError::Unreadable {
-            message: format!(
+        let unreadable = |message: String| OutboxError::Unreadable { message };
+        let value = crate::json::parse(text).map_err(|e| {
+            unreadable(format!(
                 "the stored outbox is not readable ({e}); keep it for support and start a new one"
-            ),
+            ))
         })?;
-        if v.version != OUTBOX_VERSION {
-            return Err(OutboxError::Unreadable {
-                message: format!(
-                    "the stored outbox has version {}, this portal reads version {OUTBOX_VERSION}; a newer portal wrote it: reload the page",
-                    v.version
-                ),
-            });
+        let version = json_form::version(&value).map_err(|e| {
+            unreadable(format!(
+                "the stored outbox is not readable ({e}); keep it for support and start a new one"
+            ))
+        })?;
+        if version != OUTBOX_VERSION {
+            return Err(unreadable(format!(
+                "the stored outbox has version {version}, this portal reads version {OUTBOX_VERSION}; a newer portal wrote it: reload the page"
+            )));
         }
-        serde_json::from_str(text).map_err(|e| OutboxError::Unreadable {
-            message: format!(
+        json_form::outbox(&value).map_err(|e| {
+            unreadable(format!(
                 "the stored outbox is damaged ({e}); keep it for support and start a new one"
-            ),
+            ))
         })
     }
 
-    /// The outbox as JSON, for storage.
+    /// The outbox as JSON, for storage: the text `serde_json::to_string`
+    /// writes from the derives, written by hand.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        json_form::write(self)
     }
 
     /// The entry with this id.
@@ -534,6 +537,222 @@ impl Outbox {
     pub fn remove(&mut self, id: &str) -> Option<Entry> {
         let i = self.entries.iter().position(|e| e.id == id)?;
         Some(self.entries.remove(i))
+    }
+}
+
+/// The outbox's JSON, read and written by hand: the same text the serde
+/// derives above read and write (tests check both ways), without their
+/// monomorphized visitors and serializer. Like the derives (and unlike
+/// serde's rarely used array form of a struct, which nothing writes), it
+/// reads objects with these fields; unknown fields are refused where the
+/// derives refuse them (all but in `outgoing`).
+mod json_form {
+    use serde_json::{Map, Value};
+
+    use super::{Entry, Outbox, State};
+    use crate::adapters::OutgoingHttp;
+    use crate::json::Writer;
+
+    type R<T> = Result<T, String>;
+    type Object = Map<String, Value>;
+
+    fn object<'v>(v: &'v Value, what: &str, known: &[&str]) -> R<&'v Object> {
+        let m = v
+            .as_object()
+            .ok_or_else(|| format!("{what} is not an object"))?;
+        match m
+            .keys()
+            .find(|k| !known.is_empty() && !known.contains(&k.as_str()))
+        {
+            Some(k) => Err(format!("unknown field \"{k}\" in {what}")),
+            None => Ok(m),
+        }
+    }
+
+    fn wrong(k: &str) -> String {
+        format!("field \"{k}\" has the wrong type")
+    }
+
+    fn field<'v>(m: &'v Object, k: &str) -> R<&'v Value> {
+        m.get(k).ok_or_else(|| format!("missing field \"{k}\""))
+    }
+
+    fn string(m: &Object, k: &str) -> R<String> {
+        field(m, k)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| wrong(k))
+    }
+
+    /// An unsigned integer no larger than `max`.
+    fn number(m: &Object, k: &str, max: u64) -> R<u64> {
+        let n = field(m, k)?.as_u64();
+        n.filter(|n| *n <= max).ok_or_else(|| wrong(k))
+    }
+
+    /// An optional field: absent or null is `None`.
+    fn optional<'v>(m: &'v Object, k: &str) -> Option<&'v Value> {
+        m.get(k).filter(|v| !v.is_null())
+    }
+
+    fn optional_string(m: &Object, k: &str) -> R<Option<String>> {
+        optional(m, k).map(|_| string(m, k)).transpose()
+    }
+
+    fn optional_number(m: &Object, k: &str, max: u64) -> R<Option<u64>> {
+        optional(m, k).map(|_| number(m, k, max)).transpose()
+    }
+
+    const U32: u64 = u32::MAX as u64;
+
+    /// The `version` field (unknown fields allowed, as the version check
+    /// reads only this).
+    pub(super) fn version(v: &Value) -> R<u32> {
+        let n = number(object(v, "the outbox", &[])?, "version", U32)?;
+        Ok(n as u32)
+    }
+
+    fn outgoing(v: &Value) -> R<OutgoingHttp> {
+        let m = object(v, "outgoing", &[])?;
+        let mut headers = Vec::new();
+        for h in field(m, "headers")?
+            .as_array()
+            .ok_or_else(|| wrong("headers"))?
+        {
+            match h.as_array().map(Vec::as_slice) {
+                Some([Value::String(name), Value::String(value)]) => {
+                    headers.push((name.clone(), value.clone()))
+                }
+                _ => return Err(wrong("headers")),
+            }
+        }
+        Ok(OutgoingHttp {
+            method: string(m, "method")?,
+            url: string(m, "url")?,
+            headers,
+            body: string(m, "body")?,
+            content_type: string(m, "content_type")?,
+        })
+    }
+
+    fn state(v: &Value) -> R<State> {
+        let m = object(
+            v,
+            "state",
+            &["state", "lease_until", "reference", "status", "reason"],
+        )?;
+        let name = string(m, "state")?;
+        let lease_until = optional_number(m, "lease_until", u64::MAX)?;
+        let reference = optional_string(m, "reference")?;
+        let status = optional_number(m, "status", u64::from(u16::MAX))?;
+        let reason = optional_string(m, "reason")?;
+        Ok(match (name.as_str(), lease_until, status) {
+            ("pending", _, _) => State::Pending,
+            ("sending", Some(lease_until), _) => State::Sending { lease_until },
+            ("sent", _, _) => State::Sent { reference },
+            ("failed", _, Some(status)) => State::Failed {
+                status: status as u16,
+                reason: reason.unwrap_or_default(),
+            },
+            (other, _, _) => {
+                return Err(format!(
+                    "state \"{other}\" is not pending, sending (with lease_until), sent or failed (with status)"
+                ))
+            }
+        })
+    }
+
+    fn entry(v: &Value) -> R<Entry> {
+        let m = object(
+            v,
+            "an entry",
+            &[
+                "id",
+                "outgoing",
+                "attempts",
+                "created_at",
+                "next_attempt_at",
+                "state",
+                "last_error",
+            ],
+        )?;
+        Ok(Entry {
+            id: string(m, "id")?,
+            outgoing: outgoing(field(m, "outgoing")?)?,
+            attempts: number(m, "attempts", U32)? as u32,
+            created_at: number(m, "created_at", u64::MAX)?,
+            next_attempt_at: number(m, "next_attempt_at", u64::MAX)?,
+            state: state(field(m, "state")?)?,
+            last_error: optional_string(m, "last_error")?,
+        })
+    }
+
+    pub(super) fn outbox(v: &Value) -> R<Outbox> {
+        let m = object(v, "the outbox", &["version", "entries"])?;
+        let mut entries = Vec::new();
+        for e in field(m, "entries")?
+            .as_array()
+            .ok_or_else(|| wrong("entries"))?
+        {
+            entries.push(entry(e)?);
+        }
+        Ok(Outbox {
+            version: number(m, "version", U32)? as u32,
+            entries,
+        })
+    }
+
+    pub(super) fn write(o: &Outbox) -> String {
+        let mut w = Writer::new("{");
+        w.num("version", u64::from(o.version));
+        w.raw("entries", "[");
+        for e in &o.entries {
+            w.raw("", "{");
+            w.text("id", &e.id);
+            let c = &e.outgoing;
+            w.raw("outgoing", "{");
+            w.text("method", &c.method);
+            w.text("url", &c.url);
+            w.raw("headers", "[");
+            for (name, value) in &c.headers {
+                w.raw("", "[");
+                w.text("", name);
+                w.text("", value);
+                w.close(']');
+            }
+            w.close(']');
+            w.text("body", &c.body);
+            w.text("content_type", &c.content_type);
+            w.close('}');
+            w.num("attempts", u64::from(e.attempts));
+            w.num("created_at", e.created_at);
+            w.num("next_attempt_at", e.next_attempt_at);
+            w.raw("state", "{");
+            match &e.state {
+                State::Pending => w.text("state", "pending"),
+                State::Sending { lease_until } => {
+                    w.text("state", "sending");
+                    w.num("lease_until", *lease_until);
+                }
+                State::Sent { reference } => {
+                    w.text("state", "sent");
+                    if reference.is_some() {
+                        w.opt("reference", reference);
+                    }
+                }
+                State::Failed { status, reason } => {
+                    w.text("state", "failed");
+                    w.num("status", u64::from(*status));
+                    w.text("reason", reason);
+                }
+            }
+            w.close('}');
+            w.opt("last_error", &e.last_error);
+            w.close('}');
+        }
+        w.close(']');
+        w.close('}');
+        w.0
     }
 }
 

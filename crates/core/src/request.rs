@@ -429,6 +429,128 @@ impl Request {
         }
     }
 
+    /// The request as compact JSON: exactly the text `serde_json::to_string`
+    /// writes from the derives (a test checks), written by hand, without
+    /// serde's serializer code in the WebAssembly that sends it.
+    pub fn to_json(&self) -> String {
+        use crate::json::Writer;
+        let mut w = Writer::new("{");
+        w.text("schema", &self.schema);
+        w.text("id", &self.id);
+        w.text("created_at", &self.created_at);
+        w.text("locale", &self.locale);
+        let c = &self.contact;
+        w.raw("contact", "{");
+        w.text("name", &c.name);
+        w.text("email", &c.email);
+        w.opt("phone", &c.phone);
+        w.text("preferred", c.preferred.as_str());
+        w.close('}');
+        let o = &self.organisation;
+        w.raw("organisation", "{");
+        w.text("company", &o.company);
+        w.opt("tenant", &o.tenant);
+        w.opt("subscription_id", &o.subscription_id);
+        w.close('}');
+        let p = &self.problem;
+        w.raw("problem", "{");
+        w.text("product", &p.product);
+        w.text("kind", &p.kind);
+        w.opt("severity", &p.severity);
+        w.text("title", &p.title);
+        w.text("description", &p.description);
+        w.text("business_impact", &p.business_impact);
+        w.opt("started_at", &p.started_at);
+        w.close('}');
+        w.raw("diagnosis", "[");
+        for d in &self.diagnosis {
+            w.raw("", "{");
+            w.text("node", &d.node);
+            w.text("answer", &d.answer);
+            w.text("at", &d.at);
+            w.text("question", &d.question);
+            w.text("answer_label", &d.answer_label);
+            w.close('}');
+        }
+        w.close(']');
+        w.raw("self_help_tried", "[");
+        for t in &self.self_help_tried {
+            w.raw("", "{");
+            w.text("step", &t.step);
+            w.text("title", &t.title);
+            w.close('}');
+        }
+        w.close(']');
+        let out = &self.outcome;
+        w.raw("outcome", "{");
+        w.raw("decision", "{");
+        w.text("rule", &out.decision.rule);
+        w.text("handler", out.decision.handler.as_str());
+        w.opt("vehicle", &out.decision.vehicle);
+        w.text("end", &out.decision.end);
+        w.close('}');
+        w.raw("matched_rules", "[");
+        for r in &out.matched_rules {
+            w.text("", r);
+        }
+        w.close(']');
+        w.raw("ruleset", "{");
+        w.text("id", &out.ruleset.id);
+        w.text("version", &out.ruleset.version);
+        w.text("hash", &out.ruleset.hash);
+        w.close('}');
+        w.close('}');
+        match &self.first_response {
+            None => w.raw("first_response", "null"),
+            Some(f) => {
+                w.raw("first_response", "{");
+                w.text("severity", &f.severity);
+                w.num("minutes", u64::from(f.minutes));
+                w.text(
+                    "clock",
+                    match f.clock {
+                        Clock::BusinessHours => "business_hours",
+                        Clock::RoundTheClock => "round_the_clock",
+                    },
+                );
+                w.text("due", &f.due);
+                w.close('}');
+            }
+        }
+        match &self.price {
+            None => w.raw("price", "null"),
+            Some(p) => {
+                w.raw("price", "{");
+                w.text("item", &p.item);
+                w.text(
+                    "model",
+                    match p.model {
+                        PriceModel::Included => "included",
+                        PriceModel::PerIncident => "per_incident",
+                        PriceModel::Monthly => "monthly",
+                    },
+                );
+                match p.amount_minor {
+                    None => w.raw("amount_minor", "null"),
+                    Some(n) => w.num("amount_minor", n),
+                }
+                w.opt("currency", &p.currency);
+                w.flag("accepted", p.accepted);
+                w.close('}');
+            }
+        }
+        w.raw("consent", "{");
+        w.flag("share_diagnostics", self.consent.share_diagnostics);
+        w.flag("continuous_work", self.consent.continuous_work);
+        w.close('}');
+        w.raw("client", "{");
+        w.text("time_zone", &self.client.time_zone);
+        w.text("user_agent", &self.client.user_agent);
+        w.close('}');
+        w.close('}');
+        w.0
+    }
+
     /// Parses a request from JSON and validates it: `Err` lists every
     /// problem (a JSON syntax or shape error is one problem at `$`).
     pub fn from_json(text: &str) -> Result<Request, Vec<FieldProblem>> {
@@ -1014,8 +1136,40 @@ pub fn parse_rfc3339_utc(s: &str) -> Option<DateTime<Utc>> {
     Some(t.and_utc())
 }
 
+/// Writes an instant as chrono's `to_rfc3339()` does
+/// (`2025-03-28T17:30:00.250+00:00`: the fraction only when there is one,
+/// in 3, 6 or 9 digits), without chrono's formatting code.
+pub fn format_rfc3339(t: DateTime<Utc>) -> String {
+    let mut s = format_utc(t);
+    s.pop();
+    let nanos = t.timestamp_subsec_nanos() % 1_000_000_000;
+    if nanos != 0 {
+        s.push_str(&if nanos.is_multiple_of(1_000_000) {
+            format!(".{:03}", nanos / 1_000_000)
+        } else if nanos.is_multiple_of(1_000) {
+            format!(".{:06}", nanos / 1_000)
+        } else {
+            format!(".{nanos:09}")
+        });
+    }
+    s.push_str("+00:00");
+    s
+}
+
+/// Writes an instant as RFC 3339 UTC with milliseconds
+/// (`2025-03-28T17:30:00.250Z`), as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Millis, true)` does.
+pub fn format_utc_millis(t: DateTime<Utc>) -> String {
+    let mut s = format_utc(t);
+    s.pop();
+    let millis = t.timestamp_subsec_millis() % 1_000;
+    s.push_str(&format!(".{millis:03}Z"));
+    s
+}
+
 /// Writes an instant as RFC 3339 UTC with whole seconds
-/// (`2025-03-28T17:30:00Z`).
+/// (`2025-03-28T17:30:00Z`), as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Secs, true)` does.
 pub fn format_utc(t: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
     format!(

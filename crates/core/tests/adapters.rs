@@ -451,3 +451,61 @@ fn a_ruleset_with_zendesk_fields_fills_those_custom_fields() {
     let h = http(delivery_for(&req, &rules.intake).unwrap());
     assert!(!h.body.contains("custom_fields"), "{}", h.body);
 }
+
+/// What `zendesk_body` wrote when it was built with `json!` (serde_json's
+/// sorted maps): the hand-written body must be these exact bytes.
+fn zendesk_body_by_serde(req: &Request, fields: &[ZendeskField]) -> String {
+    use serde_json::{json, Value};
+    let mut request = json!({
+        "requester": { "name": req.contact.name, "email": req.contact.email },
+        "subject": req.problem.title,
+        "comment": { "body": plain_text(req) },
+    });
+    if !fields.is_empty() {
+        let fields: Vec<Value> = fields
+            .iter()
+            .map(|f| {
+                let value = match f.field {
+                    RequestField::ShareDiagnostics => Value::Bool(req.consent.share_diagnostics),
+                    RequestField::ContinuousWork => Value::Bool(req.consent.continuous_work),
+                    other => Value::String(other.value(req)),
+                };
+                json!({ "id": f.id, "value": value })
+            })
+            .collect();
+        if let Value::Object(m) = &mut request {
+            m.insert("custom_fields".into(), Value::Array(fields));
+        }
+    }
+    json!({ "request": request }).to_string()
+}
+
+#[test]
+fn the_hand_written_bodies_are_serdes_bytes() {
+    let mut control = tricky();
+    control.contact.name = "tab\tnul\u{0}bell\u{7}\\".into();
+    control.consent.continuous_work = true;
+    let all: Vec<ZendeskField> = RequestField::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ZendeskField {
+            id: u64::MAX - i as u64,
+            field: *f,
+        })
+        .collect();
+    for req in [Request::example(), tricky(), control] {
+        for fields in [&[][..], &all[..1], &all[..]] {
+            assert_eq!(
+                zendesk_body(&req, fields),
+                zendesk_body_by_serde(&req, fields)
+            );
+        }
+        let mut i = intake(IntakeAdapter::Json, "https://intake.example/r");
+        let h = http(delivery_for(&req, &i).unwrap());
+        assert_eq!(h.body, serde_json::to_string(&req).unwrap());
+        i.adapter = IntakeAdapter::Zendesk;
+        i.zendesk_fields = all.clone();
+        let h = http(delivery_for(&req, &i).unwrap());
+        assert_eq!(h.body, zendesk_body_by_serde(&req, &all));
+    }
+}

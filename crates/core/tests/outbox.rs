@@ -449,3 +449,161 @@ proptest! {
         prop_assert_eq!(o.due_up_to(now, limit), head);
     }
 }
+
+/// The hand-written JSON is the serde derives' JSON, both ways: what serde
+/// writes, `to_json` writes; what serde reads or refuses, `from_json` does
+/// (old saved outboxes were written by serde).
+#[test]
+fn the_hand_written_json_is_the_derived_json() {
+    let mut o = Outbox::new();
+    let mut odd = call();
+    odd.headers = vec![
+        (
+            "Content-Type".into(),
+            "text/plain; charset=\"utf-8\"".into(),
+        ),
+        ("X-Note".into(), "é\\€\u{1}\u{7f}\n".into()),
+    ];
+    odd.body = "{\"title\":\"a \\\"b\\\"\",\"t\":\"\u{2028}\t😀\"}".into();
+    for (id, c) in [("a", call()), ("b", odd), ("c", call()), ("d", call())] {
+        o.add(id, c, u64::MAX - 1).unwrap();
+    }
+    o.add("e", call(), 0).unwrap();
+    o.add("f", call(), 0).unwrap();
+    o.begin("b", u64::MAX, LEASE).unwrap();
+    o.begin("c", u64::MAX, LEASE).unwrap();
+    o.on_response("c", u64::MAX, 200, None, Some("FL-\"7\"".into()), 0)
+        .unwrap();
+    o.begin("d", u64::MAX, LEASE).unwrap();
+    o.on_response("d", u64::MAX, 418, None, None, 0).unwrap();
+    o.begin("e", 5, LEASE).unwrap();
+    o.on_response("e", 6, 204, None, None, 0).unwrap();
+    o.begin("f", 5, LEASE).unwrap();
+    o.on_timeout("f", 6, 7).unwrap();
+    let mut outboxes = vec![Outbox::new(), o.clone()];
+    for e in &o.entries {
+        outboxes.push(Outbox {
+            version: OUTBOX_VERSION,
+            entries: vec![e.clone()],
+        });
+    }
+    for o in outboxes {
+        let derived = serde_json::to_string(&o).unwrap();
+        assert_eq!(o.to_json(), derived);
+        assert_eq!(Outbox::from_json(&derived).unwrap(), o);
+    }
+
+    let entry = |state: &str, extra: &str| {
+        format!(
+            r#"{{"version":1,"entries":[{{"id":"x","outgoing":{{"method":"POST","url":"u","headers":[["k","v"]],"body":"b","content_type":"c"}},"attempts":1,"created_at":2,"next_attempt_at":3,"state":{state}{extra}}}]}}"#
+        )
+    };
+    let mut texts: Vec<String> = [
+        r#"{"version":1,"entries":[]}"#,
+        r#"{"version":1}"#,
+        r#"{"entries":[]}"#,
+        r#"{"version":1,"entries":[],"more":0}"#,
+        r#"{"version":1.0,"entries":[]}"#,
+        r#"{"version":-1,"entries":[]}"#,
+        r#"{"version":4294967297,"entries":[]}"#,
+        r#"{"version":"1","entries":[]}"#,
+        r#"{"version":1,"entries":{}}"#,
+        r#"{"version":1,"entries":[1]}"#,
+        r#"{"version":1,"entries":null}"#,
+        "[]",
+        "1",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (state, extra) in [
+        (r#"{"state":"pending"}"#, ""),
+        (
+            r#"{"state":"pending","lease_until":null,"reference":null,"status":null,"reason":null}"#,
+            "",
+        ),
+        (r#"{"state":"pending","status":"x"}"#, ""),
+        (r#"{"state":"pending","colour":1}"#, ""),
+        (
+            r#"{"state":"sending","lease_until":18446744073709551615}"#,
+            "",
+        ),
+        (
+            r#"{"state":"sending","lease_until":18446744073709551616}"#,
+            "",
+        ),
+        (r#"{"state":"sending"}"#, ""),
+        (r#"{"state":"sent"}"#, r#","last_error":null"#),
+        (
+            r#"{"state":"sent","reference":"FL-1"}"#,
+            r#","last_error":"e""#,
+        ),
+        (r#"{"state":"sent","reference":7}"#, ""),
+        (r#"{"state":"failed","status":404}"#, ""),
+        (r#"{"state":"failed","status":404,"reason":"r"}"#, ""),
+        (r#"{"state":"failed","status":65536,"reason":"r"}"#, ""),
+        (r#"{"state":"failed","reason":"r"}"#, ""),
+        (r#"{"state":"gone"}"#, ""),
+        (r#"{"state":1}"#, ""),
+        (r#""pending""#, ""),
+        (r#"{"state":"pending"}"#, r#","last_error":3"#),
+        (r#"{"state":"pending"}"#, r#","unknown":3"#),
+    ] {
+        texts.push(entry(state, extra));
+    }
+    let good = entry(r#"{"state":"pending"}"#, "");
+    for (from, to) in [
+        (r#""attempts":1"#, r#""attempts":4294967296"#),
+        (r#""attempts":1"#, r#""attempts":4294967295"#),
+        (r#""created_at":2"#, r#""created_at":2.5"#),
+        (r#","created_at":2"#, ""),
+        (r#""id":"x""#, r#""id":null"#),
+        (r#"["k","v"]"#, r#"["k","v","w"]"#),
+        (r#"["k","v"]"#, r#"["k"]"#),
+        (r#"["k","v"]"#, r#"["k",1]"#),
+        (r#"["k","v"]"#, r#"{"k":"v"}"#),
+        (r#""headers":[["k","v"]]"#, r#""headers":[]"#),
+        (r#","body":"b""#, ""),
+        (r#""body":"b""#, r#""body":"b","extra":true"#),
+        (r#""url":"u""#, r#""url":"\u00e9\n\"""#),
+    ] {
+        texts.push(good.replacen(from, to, 1));
+    }
+    for text in texts {
+        let by_serde = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| (v.get("version").and_then(|v| v.as_u64()) == Some(1)).then_some(v))
+            .and_then(|_| serde_json::from_str::<Outbox>(&text).ok());
+        assert_eq!(Outbox::from_json(&text).ok(), by_serde, "{text}");
+    }
+}
+
+proptest! {
+    /// Any text in any field is written as serde writes it and read back.
+    #[test]
+    fn any_text_is_written_as_serde_writes_it(
+        id in ".*", url in ".*", name in ".*", value in ".*", body in ".*",
+        reason in proptest::option::of(".*"), n in any::<u64>(), state in 0u8..4,
+    ) {
+        let mut o = Outbox::new();
+        let outgoing = OutgoingHttp {
+            method: "POST".into(),
+            url,
+            headers: vec![(name, value)],
+            body,
+            content_type: "application/json".into(),
+        };
+        o.add(&id, outgoing, n).unwrap();
+        o.entries[0].last_error = reason.clone();
+        o.entries[0].state = match state {
+            0 => State::Pending,
+            1 => State::Sending { lease_until: n },
+            2 => State::Sent { reference: reason.clone() },
+            _ => State::Failed { status: n as u16, reason: reason.unwrap_or_default() },
+        };
+        let text = o.to_json();
+        prop_assert_eq!(&text, &serde_json::to_string(&o).unwrap());
+        prop_assert_eq!(Outbox::from_json(&text).unwrap(), o);
+    }
+}

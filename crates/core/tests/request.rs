@@ -345,3 +345,75 @@ proptest! {
         }
     }
 }
+
+/// `Request::to_json` (hand-written, what the browser sends) writes exactly
+/// the text the serde derives write, for every optional part present or not.
+#[test]
+fn the_hand_written_json_is_the_derived_json() {
+    use frontline_core::hours::Clock;
+    use frontline_core::ruleset::PriceModel;
+    let mut variants = vec![Request::example(), maximal()];
+    let mut r = Request::example();
+    r.contact.phone = None;
+    r.contact.preferred = PreferredContact::Phone;
+    r.organisation.tenant = None;
+    r.organisation.subscription_id = None;
+    r.problem.severity = None;
+    r.problem.started_at = None;
+    r.problem.description =
+        "quote \" backslash \\ tab \t nl \n cr \r ctl \u{1f} é 😀 \u{2028}".into();
+    r.diagnosis.clear();
+    r.self_help_tried.clear();
+    r.outcome.matched_rules.clear();
+    r.outcome.decision.vehicle = Some("commercial".into());
+    r.first_response = None;
+    r.price = None;
+    r.consent.continuous_work = true;
+    variants.push(r.clone());
+    for (handler, clock, model, amount) in [
+        (
+            Handler::VendorCommercial,
+            Clock::RoundTheClock,
+            PriceModel::PerIncident,
+            Some(0),
+        ),
+        (
+            Handler::VendorTechnical,
+            Clock::BusinessHours,
+            PriceModel::Monthly,
+            Some(12_345),
+        ),
+        (
+            Handler::Publisher,
+            Clock::RoundTheClock,
+            PriceModel::Included,
+            None,
+        ),
+        (
+            Handler::IndirectProvider,
+            Clock::BusinessHours,
+            PriceModel::Included,
+            None,
+        ),
+        (
+            Handler::OutOfScope,
+            Clock::BusinessHours,
+            PriceModel::Included,
+            None,
+        ),
+    ] {
+        let mut r = Request::example();
+        r.outcome.decision.handler = handler;
+        r.first_response.as_mut().unwrap().clock = clock;
+        let p = r.price.as_mut().unwrap();
+        p.model = model;
+        p.amount_minor = amount;
+        p.currency = None;
+        p.accepted = false;
+        variants.push(r);
+    }
+    for r in variants {
+        assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
+        assert_eq!(serde_json::from_str::<Request>(&r.to_json()).unwrap(), r);
+    }
+}

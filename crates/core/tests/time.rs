@@ -300,3 +300,20 @@ fn a_deadline_with_an_unknown_severity_is_an_error() {
     .unwrap_err();
     assert!(e.message.contains("no severity \"Z\""), "{e}");
 }
+
+proptest! {
+    /// The request's hand-written RFC 3339 writers are chrono's, for every
+    /// instant of years 0000–9999 to the nanosecond.
+    #[test]
+    fn rfc3339_writers_are_chronos(
+        secs in -62_167_219_200i64..253_402_300_800,
+        nanos in prop_oneof![Just(0u32), (0u32..1_000).prop_map(|m| m * 1_000_000), (0u32..1_000_000).prop_map(|u| u * 1_000), 0u32..1_000_000_000],
+    ) {
+        use chrono::SecondsFormat;
+        use frontline_core::request::{format_rfc3339, format_utc, format_utc_millis};
+        let t = DateTime::from_timestamp(secs, nanos).unwrap();
+        prop_assert_eq!(format_rfc3339(t), t.to_rfc3339());
+        prop_assert_eq!(format_utc_millis(t), t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        prop_assert_eq!(format_utc(t), t.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+}
