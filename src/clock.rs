@@ -11,16 +11,8 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
-/// The customer's IANA time zone as the browser reports it, else UTC. Asked
-/// once per page: the first `Intl.DateTimeFormat` costs milliseconds.
+/// The customer's IANA time zone as the browser reports it, else UTC.
 pub fn customer_zone() -> Zone {
-    thread_local! {
-        static ZONE: std::cell::OnceCell<Zone> = const { std::cell::OnceCell::new() };
-    }
-    ZONE.with(|zone| zone.get_or_init(browser_zone).clone())
-}
-
-fn browser_zone() -> Zone {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
         .resolved_options();
     js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
