@@ -234,3 +234,44 @@ test('an outbox saved by the first version (one key for all) is taken over and d
   assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
   await context.close();
 });
+
+test('a browser that will not save the request says so, sends nothing, and offers the e-mail fallback', async () => {
+  await faults(null);
+  const { context, page, errors } = await open();
+  await page.addInitScript(() => {
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      if (String(key).startsWith('frontline.outbox')) throw new DOMException('full', 'QuotaExceededError');
+      return setItem.call(this, key, value);
+    };
+  });
+  await toForm(page);
+  const title = `Storage full ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByText('would not save your request').waitFor();
+  const mailto = await page.getByTestId('not-saved-mailto').getAttribute('href');
+  assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
+  await page.getByTestId('step-review').waitFor(); // still on the review: nothing was taken away
+  await page.waitForTimeout(1000);
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 0, 'not sent unsaved');
+  assert.deepEqual(errors.filter((e) => !e.includes('could not save the request')), []);
+  await context.close();
+});
+
+test('when Web Locks refuse (a rejected promise), the request is still sent, once', async () => {
+  await faults(null);
+  const { context, page } = await open();
+  await page.addInitScript(() => {
+    navigator.locks.request = () => Promise.reject(new DOMException('blocked', 'SecurityError'));
+  });
+  await toForm(page);
+  const title = `Locks refused ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  await context.close();
+});

@@ -120,9 +120,14 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   // The one exception to "nothing before the visitor acts": a request saved
   // on an earlier visit and not yet delivered. Then the portal starts hidden
   // and resumes sending (reading storage writes nothing).
-  // Saved requests live under "frontline.outbox:<id>" (the first version: "frontline.outbox").
+  // Saved requests live under "frontline.outbox:<id>" (the first version:
+  // "frontline.outbox"); only those still to send wake the portal, not one
+  // refused for good (the customer was told) nor one unreadable.
   const pending = () => {
-    try { return Object.keys(localStorage).some((k) => k.startsWith('frontline.outbox')); } catch { return false; }
+    try {
+      return Object.keys(localStorage).some((k) => k.startsWith('frontline.outbox') &&
+        /"state":"(pending|sending)"/.test(localStorage.getItem(k)));
+    } catch { return false; }
   };
   const attach = () => {
     document.body.append(host);

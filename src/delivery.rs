@@ -77,14 +77,24 @@ fn read_all() -> Outbox {
         return outbox;
     };
     if let Some(text) = storage.get_item(LEGACY_KEY).ok().flatten() {
-        let legacy = Outbox::from_json(&text).map(|o| o.entries);
-        let mut moved = legacy.is_ok();
-        for entry in legacy.unwrap_or_default() {
-            let key = entry_key(&entry.id);
-            moved &= storage.set_item(&key, &to_text(entry)).is_ok();
-        }
-        if moved {
-            let _ = storage.remove_item(LEGACY_KEY);
+        // Unreadable: left alone for support. Otherwise each request moves to
+        // its own key unless it has one already (moved earlier, maybe sent
+        // since); what could not be written stays under the old key.
+        if let Ok(legacy) = Outbox::from_json(&text) {
+            let mut left = Outbox::new();
+            for entry in legacy.entries {
+                let key = entry_key(&entry.id);
+                let moved = storage.get_item(&key).ok().flatten().is_some()
+                    || storage.set_item(&key, &to_text(entry.clone())).is_ok();
+                if !moved {
+                    left.entries.push(entry);
+                }
+            }
+            let _ = if left.entries.is_empty() {
+                storage.remove_item(LEGACY_KEY)
+            } else {
+                storage.set_item(LEGACY_KEY, &left.to_json())
+            };
         }
     }
     for i in 0..storage.length().unwrap_or(0) {
@@ -116,6 +126,19 @@ fn put(outbox: &mut Outbox, id: &str, entry: Option<Entry>) {
         (None, Some(entry)) => outbox.entries.push(entry),
         (None, None) => {}
     }
+}
+
+/// Local storage refused to save a change (full, or turned off mid-visit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveFailed;
+
+/// Why [`Courier::submit`] did not take a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitError {
+    /// This browser would not save it: it is not sent either.
+    NotSaved,
+    /// The outbox refused it (in English).
+    Outbox(String),
 }
 
 /// A fresh request id (a UUID v4 from the browser's crypto).
@@ -229,7 +252,7 @@ impl Courier {
     /// may have changed it) and saves the result before anything else
     /// happens. Without storage (disabled, private mode) the change applies
     /// to this tab's copy only.
-    fn mutate<T>(&self, id: &str, change: impl FnOnce(&mut Outbox) -> T) -> T {
+    fn mutate<T>(&self, id: &str, change: impl FnOnce(&mut Outbox) -> T) -> Result<T, SaveFailed> {
         let key = entry_key(id);
         let storage = local();
         let mut one = Outbox::new();
@@ -258,18 +281,33 @@ impl Courier {
                     web_sys::console::error_1(
                         &"Frontline: could not save the request in local storage".into(),
                     );
+                    return Err(SaveFailed);
                 }
             }
-            // After the portal is destroyed, the signal is gone: storage still is.
+        }
+        // This tab's copy follows what is saved, even when this change was a
+        // no-op (another portal in this page, whose writes raise no storage
+        // event here, may have moved it on). After the portal is destroyed
+        // the signal is gone: storage still is.
+        let stale = self
+            .outbox
+            .try_with_untracked(|o| o.get(id) != entry.as_ref())
+            .unwrap_or(false);
+        if stale {
             let _ = self.outbox.try_update(|o| put(o, id, entry));
         }
-        result
+        Ok(result)
     }
 
-    /// Saves the request's call in the outbox, then starts sending it.
-    pub fn submit(&self, id: &str, outgoing: OutgoingHttp) -> Result<(), String> {
-        self.mutate(id, |o| o.add(id, outgoing, now_ms()))
-            .map_err(|e| e.to_string())?;
+    /// Saves the request's call in the outbox, then starts sending it. An
+    /// error if it could not be saved (storage full or refused): then it is
+    /// not sent either, and the customer is told.
+    pub fn submit(&self, id: &str, outgoing: OutgoingHttp) -> Result<(), SubmitError> {
+        match self.mutate(id, |o| o.add(id, outgoing, now_ms())) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(SubmitError::Outbox(e.to_string())),
+            Err(SaveFailed) => return Err(SubmitError::NotSaved),
+        }
         self.pump();
         Ok(())
     }
@@ -282,7 +320,7 @@ impl Courier {
 
     /// Forgets a delivered request once the customer has seen its reference.
     pub fn forget(&self, id: &str) {
-        self.mutate(id, |o| o.remove(id));
+        let _ = self.mutate(id, |o| o.remove(id));
     }
 
     /// Starts what is due now, up to [`MAX_IN_FLIGHT`] at once (each finished
@@ -316,9 +354,14 @@ impl Courier {
                     .in_flight
                     .try_update_value(|f| f.retain(|x| *x != id))
                     .is_some()
-                    && locked
                 {
-                    courier.pump();
+                    if locked {
+                        courier.pump();
+                    } else {
+                        // Another tab is sending it: look again later, in
+                        // case that tab goes away.
+                        courier.wake_at(now_ms() + 1_000);
+                    }
                 }
             });
         }
@@ -353,11 +396,11 @@ impl Courier {
     }
 
     async fn attempt(&self, id: &str) {
-        let Ok(call) = self.mutate(id, |o| o.begin(id, now_ms(), DEFAULT_LEASE_MS)) else {
-            return; // sent, failed for good, or leased by another tab
+        let Ok(Ok(call)) = self.mutate(id, |o| o.begin(id, now_ms(), DEFAULT_LEASE_MS)) else {
+            return; // sent, failed for good, leased by another tab, or unsaveable
         };
-        let outcome = send(&call).await;
         let adapter = self.adapter.try_get_value();
+        let outcome = send(&call).await;
         let effect = self.mutate(id, |o| match outcome {
             Attempt::Response {
                 status,
@@ -378,7 +421,7 @@ impl Courier {
             Attempt::NetworkError => o.on_network_error(id, now_ms(), random()),
         });
         let shown = self.shown.try_get_value().flatten();
-        if matches!(effect, Ok(Effect::Sent { .. })) && shown.as_deref() != Some(id) {
+        if matches!(effect, Ok(Ok(Effect::Sent { .. }))) && shown.as_deref() != Some(id) {
             self.forget_unshown_later();
         }
     }
@@ -433,16 +476,27 @@ where
     });
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
-    if request
-        .call3(&locks, &name.into(), &options, &callback)
-        .is_err()
-    {
-        web_sys::console::warn_1(
-            &"Frontline: Web Locks refused the request; relying on the outbox lease".into(),
-        );
+    // Refused (a throw, or a rejected promise: storage blocked, document not
+    // active): the lease in the outbox entry is the fallback.
+    let refused = move || {
         if let Some(work) = work.take() {
+            web_sys::console::warn_1(
+                &"Frontline: Web Locks refused the request; relying on the outbox lease".into(),
+            );
             leptos::task::spawn_local(work(id, true));
         }
+    };
+    match request.call3(&locks, &name.into(), &options, &callback) {
+        Ok(promise) => {
+            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+                leptos::task::spawn_local(async move {
+                    if JsFuture::from(promise).await.is_err() {
+                        refused();
+                    }
+                });
+            }
+        }
+        Err(_) => refused(),
     }
 }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::app::{text_of, use_locale, use_rules};
 use crate::clock;
-use crate::delivery::{new_id, Courier};
+use crate::delivery::{new_id, Courier, SubmitError};
 use crate::format;
 use crate::i18n::Key;
 use crate::request_form::{self as rf, Field, RequestForm};
@@ -272,6 +272,8 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
         row(Key::LabelImpact, form.business_impact.clone()),
     ];
     let problem = RwSignal::new(None::<String>);
+    // Storage refused the request: the e-mail fallback, carrying it.
+    let not_saved = RwSignal::new(None::<String>);
     let send = move |_| {
         let now = clock::now();
         let zone = clock::customer_zone();
@@ -307,7 +309,11 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
         match delivery_for(&request, &rules.intake) {
             Ok(Delivery::Http(call)) => match courier.submit(&id, call) {
                 Ok(()) => journey.update(|j| j.submitted(&id, receipt)),
-                Err(e) => problem.set(Some(e)),
+                Err(SubmitError::NotSaved) => {
+                    not_saved.set(Some(receipt.mailto));
+                    problem.set(Some(l.t(Key::NotSaved).to_owned()));
+                }
+                Err(SubmitError::Outbox(e)) => problem.set(Some(e)),
             },
             Ok(Delivery::Mailto(link)) => {
                 journey.update(|j| {
@@ -329,6 +335,9 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
             <h1 class="fl-step__title" tabindex="-1">{l.t(Key::ReviewTitle)}</h1>
             <dl class="fl-review">{rows}</dl>
             <p class="fl-field__error" role="alert">{move || problem.get()}</p>
+            {move || not_saved.get().map(|href| view! {
+                <p><a class="fl-button fl-button--secondary" data-testid="not-saved-mailto" href=href>{l.t(Key::FailedEmail)}</a></p>
+            })}
             <div class="fl-actions">
                 <button class="fl-button fl-button--primary" data-testid="send" on:click=send>{l.t(Key::ReviewSend)}</button>
                 <button class="fl-button fl-button--secondary" data-testid="edit" on:click=move |_| journey.update(|j| { j.back(); })>{l.t(Key::ReviewEdit)}</button>
