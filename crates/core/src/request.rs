@@ -711,15 +711,7 @@ impl Request {
             v.time("$.problem.started_at", t);
         }
 
-        if self.diagnosis.len() > MAX_STEPS {
-            v.push(
-                "$.diagnosis",
-                format!(
-                    "{} steps, more than the {MAX_STEPS} allowed",
-                    self.diagnosis.len()
-                ),
-            );
-        }
+        v.at_most("$.diagnosis", self.diagnosis.len(), MAX_STEPS, "steps");
         for (i, s) in self.diagnosis.iter().take(MAX_STEPS).enumerate() {
             let path = format!("$.diagnosis[{i}]");
             v.line(&format!("{path}.node"), &s.node, MAX_ID_CHARS, true);
@@ -738,15 +730,12 @@ impl Request {
                 false,
             );
         }
-        if self.self_help_tried.len() > MAX_SELF_HELP {
-            v.push(
-                "$.self_help_tried",
-                format!(
-                    "{} steps, more than the {MAX_SELF_HELP} allowed",
-                    self.self_help_tried.len()
-                ),
-            );
-        }
+        v.at_most(
+            "$.self_help_tried",
+            self.self_help_tried.len(),
+            MAX_SELF_HELP,
+            "steps",
+        );
         for (i, s) in self.self_help_tried.iter().take(MAX_SELF_HELP).enumerate() {
             let path = format!("$.self_help_tried[{i}]");
             v.line(&format!("{path}.step"), &s.step, MAX_ID_CHARS, true);
@@ -769,15 +758,12 @@ impl Request {
         if let Some(x) = &out.decision.vehicle {
             v.line("$.outcome.decision.vehicle", x, MAX_ID_CHARS, true);
         }
-        if out.matched_rules.len() > MAX_MATCHED_RULES {
-            v.push(
-                "$.outcome.matched_rules",
-                format!(
-                    "{} rules, more than the {MAX_MATCHED_RULES} allowed",
-                    out.matched_rules.len()
-                ),
-            );
-        }
+        v.at_most(
+            "$.outcome.matched_rules",
+            out.matched_rules.len(),
+            MAX_MATCHED_RULES,
+            "rules",
+        );
         for (i, r) in out.matched_rules.iter().take(MAX_MATCHED_RULES).enumerate() {
             v.line(
                 &format!("$.outcome.matched_rules[{i}]"),
@@ -958,6 +944,14 @@ impl Validator {
     }
 
     /// A one-line text; true when it passed (so format checks can follow).
+    /// A list of `len` items, at most `max` (then only the first `max` are
+    /// checked item by item).
+    fn at_most(&mut self, path: &str, len: usize, max: usize, items: &str) {
+        if len > max {
+            self.push(path, format!("{len} {items}, more than the {max} allowed"));
+        }
+    }
+
     fn line(&mut self, path: &str, s: &str, max: usize, required: bool) -> bool {
         self.check(path, s, max, required, false)
     }
