@@ -22,6 +22,20 @@ async function received() {
   return (await res.json()).requests;
 }
 
+/** Walks to the review of a request titled `<label> <now>`; returns the title. */
+async function toReview(page, label) {
+  await toForm(page);
+  const title = `${label} ${Date.now()}`;
+  await fill(page, title, '');
+  await page.getByTestId('to-review').click();
+  return title;
+}
+
+/** How many requests with this title the intake holds. */
+async function copiesOf(title) {
+  return (await received()).filter((r) => JSON.stringify(r).includes(title)).length;
+}
+
 async function open() {
   const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -92,15 +106,11 @@ test('a request is reviewed, sent, acknowledged with a reference, and received e
 test('503 twice, then 200: retried with the same idempotency key, received exactly once', async () => {
   await faults({ fail_next: { count: 2, status: 503 } });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Retry ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Retry');
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  const mine = (await received()).filter((r) => JSON.stringify(r).includes(title));
-  assert.equal(mine.length, 1);
+  assert.equal(await copiesOf(title), 1);
   await faults(null);
   await context.close();
 });
@@ -108,10 +118,7 @@ test('503 twice, then 200: retried with the same idempotency key, received exact
 test('a 400 is explained, nothing is lost, and the e-mail fallback carries the request', async () => {
   await faults({ fail_next: { count: 1, status: 400 } });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Refused ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Refused');
   await page.getByTestId('send').click();
   await page.getByTestId('step-failed').waitFor();
   assert.match(await page.getByTestId('failed-reason').innerText(), /HTTP 400/);
@@ -121,22 +128,19 @@ test('a 400 is explained, nothing is lost, and the e-mail fallback carries the r
   assert.equal((await savedRequests(page)).length, 1, 'kept in the outbox');
   await page.getByTestId('retry').click();
   await page.getByTestId('step-sent').waitFor();
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
 test('reloading while the server is down: the request is kept and sent once it is back', async () => {
   await faults({ down_for_ms: 4000 });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Offline ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Offline');
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   await page.reload();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
@@ -151,10 +155,7 @@ test('two open tabs never send the same request twice', async () => {
     }
   });
   const first = await context.newPage();
-  await toForm(first);
-  const title = `Two tabs ${Date.now()}`;
-  await fill(first, title, '');
-  await first.getByTestId('to-review').click();
+  const title = await toReview(first, 'Two tabs');
   await first.getByTestId('send').click();
   await first.getByTestId('step-queued').waitFor();
   // A second tab of the same site picks up the same saved outbox.
@@ -163,37 +164,31 @@ test('two open tabs never send the same request twice', async () => {
   await first.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   await second.waitForTimeout(1500);
   assert.equal(accepted.length, 1, `accepted sends: ${JSON.stringify(accepted)}`);
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
 test('offline when sending: saved, then sent when the browser is back online', async () => {
   await faults(null);
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Offline browser ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Offline browser');
   await context.setOffline(true);
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   assert.equal((await savedRequests(page)).length, 1, 'saved before sending');
   await context.setOffline(false);
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
 test('a dropped connection is retried, and the request is received exactly once', async () => {
   await faults({ drop_connection_next: 2 });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Dropped ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Dropped');
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await faults(null);
   await context.close();
 });
@@ -201,23 +196,17 @@ test('a dropped connection is retried, and the request is received exactly once'
 test('stored but unacknowledged (503 after storing): the retry is deduplicated by its idempotency key', async () => {
   await faults({ fail_after_store_next: 1 });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Stored then 503 ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Stored then 503');
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
 test('an outbox saved by the first version (one key for all) is taken over and delivered once', async () => {
   await faults({ down_for_ms: 3000 });
   const { context, page } = await open();
-  await toForm(page);
-  const title = `Legacy outbox ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Legacy outbox');
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   // Rewrite what was saved the way the first version stored it, then reload.
@@ -231,7 +220,7 @@ test('an outbox saved by the first version (one key for all) is taken over and d
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   assert.equal(await page.evaluate(() => localStorage.getItem('frontline.outbox')), null, 'the old key is gone');
   assert.deepEqual(await savedRequests(page), []);
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
 
@@ -245,17 +234,14 @@ test('a browser that will not save the request says so, sends nothing, and offer
       return setItem.call(this, key, value);
     };
   });
-  await toForm(page);
-  const title = `Storage full ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Storage full');
   await page.getByTestId('send').click();
   await page.getByText('would not save your request').waitFor();
   const mailto = await page.getByTestId('not-saved-mailto').getAttribute('href');
   assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
   await page.getByTestId('step-review').waitFor(); // still on the review: nothing was taken away
   await page.waitForTimeout(1000);
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 0, 'not sent unsaved');
+  assert.equal(await copiesOf(title), 0, 'not sent unsaved');
   assert.deepEqual(errors.filter((e) => !e.includes('could not save the request')), []);
   await context.close();
 });
@@ -266,12 +252,9 @@ test('when Web Locks refuse (a rejected promise), the request is still sent, onc
   await page.addInitScript(() => {
     navigator.locks.request = () => Promise.reject(new DOMException('blocked', 'SecurityError'));
   });
-  await toForm(page);
-  const title = `Locks refused ${Date.now()}`;
-  await fill(page, title, '');
-  await page.getByTestId('to-review').click();
+  const title = await toReview(page, 'Locks refused');
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  assert.equal((await received()).filter((r) => JSON.stringify(r).includes(title)).length, 1);
+  assert.equal(await copiesOf(title), 1);
   await context.close();
 });
