@@ -11,6 +11,11 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
+/// Now, as RFC 3339 UTC text (for the diagnosis transcript).
+pub fn stamp() -> String {
+    frontline_core::request::format_rfc3339(now())
+}
+
 /// The customer's IANA time zone as the browser reports it, else UTC.
 pub fn customer_zone() -> Zone {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())

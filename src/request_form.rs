@@ -103,19 +103,6 @@ impl Field {
     }
 }
 
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal.
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-}
-
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
@@ -241,13 +228,13 @@ pub fn problems(
     let tenant = form.tenant.trim();
     format(
         Field::Tenant,
-        tenant.is_empty() || is_guid(tenant) || is_domain(tenant),
+        tenant.is_empty() || frontline_core::request::is_guid(tenant) || is_domain(tenant),
         Key::TenantInvalid,
     );
     let sub = form.subscription_id.trim();
     format(
         Field::SubscriptionId,
-        sub.is_empty() || is_guid(sub),
+        sub.is_empty() || frontline_core::request::is_guid(sub),
         Key::GuidInvalid,
     );
     let started = form.started_at.trim();

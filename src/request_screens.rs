@@ -12,11 +12,8 @@ use crate::delivery::{new_id, Courier, SubmitError};
 use crate::format;
 use crate::i18n::Key;
 use crate::request_form::{self as rf, Field, RequestForm};
+use crate::screens::use_journey;
 use crate::wizard::{Journey, Receipt};
-
-fn use_journey() -> RwSignal<Journey> {
-    use_context::<RwSignal<Journey>>().expect("screens are mounted inside <Wizard>")
-}
 
 fn use_courier() -> Courier {
     use_context::<Courier>().expect("screens are mounted inside <Wizard>")

@@ -12,7 +12,7 @@ use crate::format;
 use crate::i18n::{Key, Locale};
 use crate::wizard::Journey;
 
-fn use_journey() -> RwSignal<Journey> {
+pub(crate) fn use_journey() -> RwSignal<Journey> {
     use_context::<RwSignal<Journey>>().expect("screens are mounted inside <Wizard>")
 }
 
@@ -209,7 +209,7 @@ pub fn NodeView(
                     view! {
                         <li>
                             <button class="fl-choice" data-testid=format!("answer-{}", a.id)
-                                on:click=move |_| journey.update(|j| j.answer(&node, &answer, &frontline_core::request::format_rfc3339(clock::now())))>
+                                on:click=move |_| journey.update(|j| j.answer(&node, &answer, &clock::stamp()))>
                                 {text_of(&a.label)}
                             </button>
                         </li>
@@ -240,9 +240,9 @@ pub fn NodeView(
                     })}
                     <div class="fl-actions">
                         <button class="fl-button fl-button--primary" data-testid="fixed"
-                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::StepFixed)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&fixed, FIXED, &clock::stamp()))>{t(Key::StepFixed)}</button>
                         <button class="fl-button fl-button--secondary" data-testid="still-broken"
-                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::StepStillBroken)}</button>
+                            on:click=move |_| journey.update(|j| j.answer(&broken, STILL_BROKEN, &clock::stamp()))>{t(Key::StepStillBroken)}</button>
                     </div>
                 </section>
             }
@@ -255,7 +255,7 @@ pub fn NodeView(
                     <h1 class="fl-step__title" tabindex="-1">{text_of(&i.title)}</h1>
                     <p class="fl-step__text">{text_of(&i.text)}</p>
                     <button class="fl-button fl-button--primary" data-testid="continue"
-                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE, &frontline_core::request::format_rfc3339(clock::now())))>{t(Key::Continue)}</button>
+                        on:click=move |_| journey.update(|j| j.answer(&id, CONTINUE, &clock::stamp()))>{t(Key::Continue)}</button>
                 </section>
             }
             .into_any()

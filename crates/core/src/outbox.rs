@@ -641,24 +641,12 @@ mod json_form {
             "state",
             &["state", "lease_until", "reference", "status", "reason"],
         )?;
-        let name = string(m, "state")?;
-        let lease_until = optional_number(m, "lease_until", u64::MAX)?;
-        let reference = optional_string(m, "reference")?;
-        let status = optional_number(m, "status", u64::from(u16::MAX))?;
-        let reason = optional_string(m, "reason")?;
-        Ok(match (name.as_str(), lease_until, status) {
-            ("pending", _, _) => State::Pending,
-            ("sending", Some(lease_until), _) => State::Sending { lease_until },
-            ("sent", _, _) => State::Sent { reference },
-            ("failed", _, Some(status)) => State::Failed {
-                status: status as u16,
-                reason: reason.unwrap_or_default(),
-            },
-            (other, _, _) => {
-                return Err(format!(
-                    "state \"{other}\" is not pending, sending (with lease_until), sent or failed (with status)"
-                ))
-            }
+        State::try_from(super::StateRepr {
+            state: string(m, "state")?,
+            lease_until: optional_number(m, "lease_until", u64::MAX)?,
+            reference: optional_string(m, "reference")?,
+            status: optional_number(m, "status", u64::from(u16::MAX))?.map(|s| s as u16),
+            reason: optional_string(m, "reason")?,
         })
     }
 
@@ -822,13 +810,7 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| m == month)?;
-    let digits = |t: &str| -> Option<u32> {
-        if t.bytes().all(|b| b.is_ascii_digit()) {
-            t.parse().ok()
-        } else {
-            None
-        }
-    };
+    let digits = |t: &str| crate::hours::digits(t, 0..t.len());
     let (h, rest) = time.split_once(':')?;
     let (m, sec) = rest.split_once(':')?;
     let date = NaiveDate::from_ymd_opt(

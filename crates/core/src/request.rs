@@ -943,7 +943,6 @@ impl Validator {
         self.problems.push(problem(path, message));
     }
 
-    /// A one-line text; true when it passed (so format checks can follow).
     /// A list of `len` items, at most `max` (then only the first `max` are
     /// checked item by item).
     fn at_most(&mut self, path: &str, len: usize, max: usize, items: &str) {
@@ -952,6 +951,7 @@ impl Validator {
         }
     }
 
+    /// A one-line text; true when it passed (so format checks can follow).
     fn line(&mut self, path: &str, s: &str, max: usize, required: bool) -> bool {
         self.check(path, s, max, required, false)
     }
