@@ -1,7 +1,7 @@
 // Shared by the end-to-end specs: start the dev server on free loopback
 // ports, launch Debian's Chromium headless, and collect console errors.
 import { spawn } from 'node:child_process';
-import { after, before } from 'node:test';
+import { after, before, beforeEach } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,11 @@ export function harness() {
   before(async () => {
     h.server = await startServer();
     h.browser = await launchBrowser();
+  });
+  // Every test starts with no injected fault, whatever the last one left
+  // behind (even when it failed halfway).
+  beforeEach(async () => {
+    await fetch(new URL('_faults', h.server.intake), { method: 'DELETE' });
   });
   after(async () => {
     await h.browser?.close();

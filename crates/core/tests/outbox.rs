@@ -396,7 +396,10 @@ proptest! {
                     prop_assert!(!was_sent);
                 }
                 Effect::Failed { status, .. } => prop_assert!(!is_transient(status) && !(200..300).contains(&status)),
-                Effect::Retry { at } => prop_assert!(at >= now),
+                Effect::Retry { at } => prop_assert!(
+                    at >= now && at - now <= BACKOFF_CAP_MS.max(MAX_RETRY_AFTER_MS),
+                    "retry at {} from {}", at, now
+                ),
                 Effect::AlreadySent => prop_assert!(was_sent),
                 Effect::Ignored => prop_assert_eq!(&o, &before),
             }
