@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fillMinimalRequest, launchBrowser, startServer, toDisputeForm } from '../support.mjs';
+import { fillMinimalRequest, launchBrowser, savedRequests, startServer, toDisputeForm } from '../support.mjs';
+import { spread, stats } from './_lib.mjs';
 
 const REQUESTS = Number(process.env.DRAIN_REQUESTS || 1000);
 const FAULT_RATIO = 0.3;
@@ -111,7 +112,7 @@ async function run(browser, index) {
     const seconds = (drainedAt - started) / 1000;
     // Acknowledged requests nobody shows are forgotten a few seconds later.
     await page.waitForTimeout(8000);
-    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('frontline.outbox:')).length);
+    const left = (await savedRequests(page)).length;
     await context.close();
     await stop(); // SQLite is read once the server is gone
     const stored = countStored(db);
@@ -130,8 +131,7 @@ try {
 } finally {
   await browser.close();
 }
-const sorted = runs.map((r) => r.seconds).sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)];
+const drain = stats(runs.map((r) => r.seconds));
 const rows = runs.map((r, i) => {
   const dup = r.stored.rows - r.stored.ids;
   const s503 = r.statuses[503] || 0;
@@ -146,7 +146,7 @@ intake answering 503 to ${FAULT_RATIO * 100} % of attempts at random (storing no
 Drain time: from opening the page to the last request acknowledged. Counted
 afterwards in the intake's SQLite file. The outbox sends at most 4 at once,
 retrying with exponential backoff (base 1 s, full jitter). ${RUNS} runs, \`node e2e/bench/drain.mjs\`
-(part of \`make bench\`); median drain time ${median.toFixed(1)} s (${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)}).
+(part of \`make bench\`); median drain time ${spread(drain, 's', 1)}.
 
 | run | received (rows) | distinct requests | duplicates | attempts | answered 503 | drain time | left in storage after 8 s |
 |---|---|---|---|---|---|---|---|
