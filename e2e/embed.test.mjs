@@ -73,7 +73,7 @@ test('the inline mode mounts the portal on a dedicated support page', async () =
   await context.close();
 });
 
-test('the host API opens, closes and destroys the widget, leaving nothing behind', async () => {
+test('the host API opens, closes, toggles and destroys the widget, leaving nothing behind', async () => {
   const { context, page, errors } = await open();
   const events = await page.evaluateHandle(() => {
     const seen = [];
@@ -85,6 +85,11 @@ test('the host API opens, closes and destroys the widget, leaving nothing behind
   await page.getByTestId('step-welcome').waitFor();
   await page.evaluate(() => window.Frontline.close());
   assert.deepEqual(await events.jsonValue(), ['open', 'close']);
+  await page.evaluate(() => window.Frontline.toggle());
+  await page.getByTestId('step-welcome').waitFor();
+  await page.evaluate(() => window.Frontline.toggle());
+  await page.getByTestId('step-welcome').waitFor({ state: 'hidden' });
+  assert.deepEqual(await events.jsonValue(), ['open', 'close', 'open', 'close']);
   await page.evaluate(() => window.Frontline.destroy());
   assert.equal(await page.locator('[data-frontline]').count(), 0);
   assert.equal(await page.evaluate(() => typeof window.Frontline), 'undefined');

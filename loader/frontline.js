@@ -104,7 +104,7 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
     return (portal = p);
   }));
   async function open() {
-    portal = await ensurePortal().catch((e) => { console.error('Frontline: could not start', e); });
+    await ensurePortal().catch((e) => { console.error('Frontline: could not start', e); });
     panel.hidden = false;
     button.setAttribute('aria-expanded', 'true');
     emit('open');
@@ -115,7 +115,8 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
     emit('close');
     button.focus();
   }
-  button.addEventListener('click', () => (panel.hidden ? open() : close()));
+  const toggle = () => (panel.hidden ? open() : close());
+  button.addEventListener('click', toggle);
   root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !panel.hidden) close(); });
   // The one exception to "nothing before the visitor acts": a request saved
   // on an earlier visit and not yet delivered. Then the portal starts hidden
@@ -138,8 +139,7 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   if (document.body) attach(); else document.addEventListener('DOMContentLoaded', attach, { once: true });
 
   window.Frontline = {
-    open, close,
-    toggle: () => (panel.hidden ? open() : close()),
+    open, close, toggle,
     /** Fills the request form: {name, email, phone, company, tenant, subscription_id, product}. */
     prefill(fields) { prefilled = JSON.stringify(fields || {}); portal?.prefill(prefilled); },
     setLocale(tag) { locale = String(tag); portal?.setLocale(locale); },
