@@ -217,12 +217,6 @@ fn event_for(screen: &Screen) -> Option<(&'static str, String)> {
 
 /// Whom to write to for a person, on every screen in the same place (WCAG
 /// 2.2 SC 3.2.6, consistent help): the partner's fallback contact.
-fn rules_for_help(rules: &Option<Rules>) -> Option<(String, String)> {
-    rules
-        .as_ref()
-        .map(|r| (r.0.partner.name.clone(), r.0.fallback_contact.email.clone()))
-}
-
 /// The progress indicator: where the customer is among the stages.
 #[component]
 pub fn Progress(stage: Signal<Stage>) -> impl IntoView {
@@ -302,6 +296,10 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         });
     }
     let theme = rules.theme.clone().unwrap_or_default();
+    let (partner, email) = (
+        rules.partner.name.clone(),
+        rules.fallback_contact.email.clone(),
+    );
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Signal::derive(move || screen.with(Screen::stage));
 
@@ -325,10 +323,32 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             }
         }
     });
+    // The browser's back and forward buttons walk the journey too: each
+    // step the customer takes is a history entry holding the journey.
+    let from_history = StoredValue::new(false);
+    let popstate = window_event_listener(leptos::ev::popstate, move |e| {
+        let state = e.state().as_string();
+        let restored = state
+            .and_then(|s| Journey::from_json(&s))
+            .unwrap_or_default();
+        from_history.set_value(true);
+        journey.set(restored);
+    });
+    // Unmounting (the host's `destroy()`) leaves no listener behind.
+    on_cleanup(move || popstate.remove());
     let announcement = RwSignal::new(String::new());
+    // Each new screen: a history entry (unless the browser's history moved
+    // us here), an event for the host, focus on its heading and an
+    // announcement for screen readers.
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
         if previous.is_some_and(|p| p != current) {
+            if !from_history.get_value() {
+                let state = journey.with_untracked(Journey::to_json);
+                if let Ok(history) = window().history() {
+                    let _ = history.push_state(&state.into(), "");
+                }
+            }
             if let Some((name, detail)) = event_for(&current) {
                 if let Some(target) = body.get_untracked() {
                     emit(&target, name, &detail);
@@ -347,44 +367,19 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                 }
             });
         }
-        current
-    });
-
-    // The browser's back and forward buttons walk the journey too: each
-    // step the customer takes is a history entry holding the journey.
-    let from_history = StoredValue::new(false);
-    let popstate = window_event_listener(leptos::ev::popstate, move |e| {
-        let state = e.state().as_string();
-        let restored = state
-            .and_then(|s| Journey::from_json(&s))
-            .unwrap_or_default();
-        from_history.set_value(true);
-        journey.set(restored);
-    });
-    // Unmounting (the host's `destroy()`) leaves no listener behind.
-    on_cleanup(move || popstate.remove());
-    Effect::new(move |previous: Option<Screen>| {
-        let current = screen.get();
-        if previous.is_some_and(|p| p != current) && !from_history.get_value() {
-            let state = journey.with_untracked(Journey::to_json);
-            if let Ok(history) = window().history() {
-                let _ = history.push_state(&state.into(), "");
-            }
-        }
         from_history.set_value(false);
         current
     });
 
-    let help = rules_for_help(&use_context::<Rules>());
     view! {
         {in_language(move || {
             let l = use_locale().get_untracked();
-            help.clone().map(|(name, email)| view! {
+            view! {
                 <p class="fl-help" data-testid="help">
-                    {l.format(Key::HelpContact, &[("partner", &name)])}" "
+                    {l.format(Key::HelpContact, &[("partner", &partner)])}" "
                     <a href=format!("mailto:{email}")>{email.clone()}</a>
                 </p>
-            })
+            }
         })}
         {in_language(move || view! { <Progress stage /> })}
         <p class="fl-visually-hidden" role="status" aria-live="polite" data-testid="announcer">
