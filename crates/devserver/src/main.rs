@@ -226,30 +226,18 @@ fn intake_state(
     portal_port: u16,
     intake_origin: &str,
 ) -> Result<frontline_intake::AppState, String> {
-    let ruleset = match std::fs::read_to_string(&options.ruleset) {
-        Ok(text) => Some(
-            frontline_core::load(&rewrite_intake_origin(&text, intake_origin)).map_err(
-                |report| {
-                    format!(
-                        "the ruleset {} has errors (`frontline check` explains them):\n{report}",
-                        options.ruleset.display()
-                    )
-                },
-            )?,
-        ),
-        Err(e) if options.ruleset_given => {
-            return Err(format!(
-                "cannot read the ruleset {}: {e}; check the --ruleset path",
-                options.ruleset.display()
-            ))
-        }
-        Err(_) => {
-            eprintln!(
-                "frontline-dev: {} not found: the intake will store requests without re-checking their decisions (pass --ruleset)",
-                options.ruleset.display()
-            );
-            None
-        }
+    // The default ruleset may be missing (a bare `dist/`): then only a warning.
+    let ruleset = if options.ruleset_given || options.ruleset.is_file() {
+        Some(frontline_intake::cli::load_ruleset(
+            &options.ruleset,
+            |text| rewrite_intake_origin(text, intake_origin),
+        )?)
+    } else {
+        eprintln!(
+            "frontline-dev: {} not found: the intake will store requests without re-checking their decisions (pass --ruleset)",
+            options.ruleset.display()
+        );
+        None
     };
     frontline_intake::AppState::new(frontline_intake::Config {
         db_path: options.db.clone(),

@@ -45,3 +45,24 @@ where
         }
     }
 }
+
+/// Reads and fully validates the ruleset at `path` for `--ruleset`, after
+/// `rewrite` (the dev server points its intake URL at the real port), with
+/// one clear message for an unreadable file and one for a ruleset with errors.
+pub fn load_ruleset(
+    path: &std::path::Path,
+    rewrite: impl FnOnce(&str) -> String,
+) -> Result<frontline_core::Ruleset, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the ruleset {}: {e}; check the --ruleset path",
+            path.display()
+        )
+    })?;
+    frontline_core::load(&rewrite(&text)).map_err(|report| {
+        format!(
+            "the ruleset {} has errors (`frontline check` explains them):\n{report}",
+            path.display()
+        )
+    })
+}

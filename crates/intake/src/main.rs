@@ -86,23 +86,12 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     Ok(o)
 }
 
-fn load_ruleset(path: &PathBuf) -> Result<frontline_core::Ruleset, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read the ruleset {}: {e}; check the --ruleset path",
-            path.display()
-        )
-    })?;
-    frontline_core::load(&text).map_err(|report| {
-        format!(
-            "the ruleset {} has errors (`frontline check` explains them):\n{report}",
-            path.display()
-        )
-    })
-}
-
 async fn run(o: Options) -> Result<(), String> {
-    let ruleset = o.ruleset.as_ref().map(load_ruleset).transpose()?;
+    let ruleset = o
+        .ruleset
+        .as_deref()
+        .map(|path| frontline_intake::cli::load_ruleset(path, str::to_owned))
+        .transpose()?;
     let state = AppState::new(Config {
         db_path: o.db,
         ruleset,
@@ -189,9 +178,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("bad.json");
         std::fs::write(&p, "{}").unwrap();
-        let e = load_ruleset(&p).unwrap_err();
+        let e = frontline_intake::cli::load_ruleset(&p, str::to_owned).unwrap_err();
         assert!(e.contains("has errors"), "{e}");
-        let e = load_ruleset(&dir.join("missing.json")).unwrap_err();
+        let e = frontline_intake::cli::load_ruleset(&dir.join("missing.json"), str::to_owned)
+            .unwrap_err();
         assert!(e.contains("check the --ruleset path"), "{e}");
         let _ = std::fs::remove_dir_all(dir);
     }
