@@ -22,7 +22,7 @@ const OPEN_GOAL = 120 * KB;
  * miss, a stale tab copy, a request storage would not save).
  * (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 237 * KB;
+const OPEN_CEILING = 236 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
