@@ -3,7 +3,7 @@
 // scripts/size-report.sh. A failing budget prints the per-asset breakdown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT, harness } from './support.mjs';
@@ -19,10 +19,11 @@ const OPEN_GOAL = 120 * KB;
  * with every saving. Raise it only for a fix that cannot be had for fewer
  * bytes, saying so and by how much in the commit (the last raise: +1.8 KB
  * for the outbox fixes of the delivery review: a refused Web Lock, a lock
- * miss, a stale tab copy, a request storage would not save).
+ * miss, a stale tab copy, a request storage would not save). The last
+ * saving: the request part split into its own module (236 → 188 KiB).
  * (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 236 * KB;
+const OPEN_CEILING = 188 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
@@ -48,6 +49,9 @@ test(`what the portal downloads when opened stays under its ceiling (${OPEN_CEIL
   const { total, text } = breakdown(openFiles());
   for (const line of text.split('\n')) t.diagnostic(line);
   t.diagnostic(`goal ${OPEN_GOAL} B: ${total <= OPEN_GOAL ? 'met' : `not met, ${total - OPEN_GOAL} B over`}`);
+  // Not part of "when opened": fetched once an answer is shown (split.test.mjs).
+  const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-'));
+  for (const line of breakdown(later).text.split('\n').slice(1, -1)) t.diagnostic(`later: ${line}`);
   assert.ok(total <= OPEN_CEILING, `${total} B gzip is over the ceiling of ${OPEN_CEILING} B:\n${text}`);
 });
 

@@ -16,6 +16,7 @@ step "building the portal (trunk build --release --offline)"
 color=never
 [ -t 1 ] && color=always
 trunk build --release --offline --dist dist --color "$color" 2>&1 |
-  { grep -v 'Failed to minify JS: RequiredTokenNotFound(Identifier) \[token=Some(KeywordDefault)\]' || true; }
+  { grep -v 'Failed to minify JS: RequiredTokenNotFound' || true; }
+node scripts/split.mjs dist
 node scripts/postbuild.mjs dist
 scripts/size-report.sh dist

@@ -59,6 +59,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSIO
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
 fi
 
+# 3b. wasm-split-cli, which cuts the request part out of the portal's
+#     module (scripts/split.mjs). Must suit wasm_split_helpers in Cargo.lock.
+WASM_SPLIT_VERSION=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:" ||
+   ! command -v wasm-split-cli >/dev/null 2>&1; then
+  step "installing wasm-split-cli $WASM_SPLIT_VERSION (first time only: about a minute)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
+fi
+
 # 4. Chromium and its driver, for the browser tests.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   apt_install "Chromium and its driver" chromium chromium-driver

@@ -74,6 +74,7 @@ step "4/4 formatting and lints"
 check "cargo fmt --check" cargo fmt --all --check
 check "clippy native" cargo clippy --workspace --all-targets --color never -- -D warnings
 check "clippy wasm32 (app)" cargo clippy -p frontline --target wasm32-unknown-unknown --all-targets --color never -- -D warnings
+check "clippy wasm32 (app, split build)" cargo clippy -p frontline --target wasm32-unknown-unknown --features split --bins --color never -- -D warnings
 # Core's tests use native-only dev-dependencies (proptest, chrono-tz): lint its library for wasm32.
 check "clippy wasm32 (core)" cargo clippy -p frontline-core --target wasm32-unknown-unknown --lib --color never -- -D warnings
 

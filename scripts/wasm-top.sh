@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What dominates the portal's WebAssembly: twiggy's top items by retained
-# size, on the release module optimised exactly as Trunk does (same wasm-opt
-# flags from index.html) but keeping function names (-g). Prints Markdown.
+# size, on the release modules split and optimised as scripts/split.mjs does
+# (same wasm-opt flags) but keeping function names (-g). Prints Markdown.
 # Needs a release build of the wasm (scripts/build.sh) and twiggy
 # (installed here if missing: make bench calls this).
 set -euo pipefail
@@ -16,15 +16,24 @@ wasm=target/wasm32-unknown-unknown/release/frontline-portal.wasm
 [ -f "$wasm" ] || die "$wasm is missing: run scripts/build.sh first"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-wasm-bindgen --target web --out-dir "$work" --out-name portal "$wasm" >&2
-flags=$(sed -n 's/.*data-wasm-opt-params="\([^"]*\)".*/\1/p' index.html | sed 's/--strip-[a-z-]*//g')
+# The same split as scripts/split.mjs: the module opened first, then the part.
+wasm-split-cli --target web --out-name portal "$wasm" "$work" >&2
+wasm-bindgen --target web --keep-lld-exports --keep-debug --out-dir "$work/bg" --out-name portal "$work/portal.wasm" >&2
+flags=$(sed 's/--strip-[a-z-]*//g' scripts/wasm-opt.flags)
 # shellcheck disable=SC2086
-wasm-opt -Oz -g $flags "$work/portal_bg.wasm" -o "$work/named.wasm"
-echo "Command: \`scripts/wasm-top.sh\` (wasm-bindgen, then \`wasm-opt -Oz -g\` with Trunk's flags, then"
-echo "\`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module, before gzip;"
-echo "\"retained\" counts everything only reachable through the item. The name"
+wasm-opt -Oz -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
+part=$(ls "$work"/split_*.wasm | head -1)
+# shellcheck disable=SC2086
+wasm-opt -Oz -g $flags "$part" -o "$work/part.wasm" 2>/dev/null
+echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt -Oz -g\` with the"
+echo "build's flags, then \`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module,"
+echo "before gzip; \"retained\" counts everything only reachable through the item. The name"
 echo "section (function names) exists only in this analysis build."
-echo
-echo '```'
-twiggy top -n 20 --retained "$work/named.wasm" | cut -c1-150
-echo '```'
+for m in main part; do
+  echo
+  if [ "$m" = main ]; then echo "The module loaded when the portal opens:"; else echo "The request part, loaded when needed:"; fi
+  echo
+  echo '```'
+  twiggy top -n 20 --retained "$work/$m.wasm" | cut -c1-150
+  echo '```'
+done

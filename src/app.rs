@@ -8,10 +8,9 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
-use crate::delivery::Courier;
 use crate::host::{emit, HostCommands};
 use crate::i18n::{Key, Locale};
-use crate::request_screens::{DeliveryView, RequestFormView, ReviewView};
+use crate::request_part::{RequestPartSlot, RequestPartView};
 use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
 use crate::storage;
 use crate::wizard::{Journey, Screen, Stage};
@@ -180,6 +179,33 @@ pub fn ConfigProblem(error: ConfigError) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct EventSource(pub NodeRef<html::Div>);
 
+/// Moves keyboard and screen-reader users to a new screen: focus on its
+/// heading, and its title read out by the live region.
+#[derive(Clone, Copy)]
+pub struct ScreenShown {
+    body: NodeRef<html::Div>,
+    announcement: RwSignal<String>,
+}
+
+impl ScreenShown {
+    /// After the next frame (once the screen is drawn): focus the step's
+    /// heading and announce it.
+    pub fn announce_and_focus(self) {
+        request_animation_frame(move || {
+            let Some(body) = self.body.get_untracked() else {
+                return;
+            };
+            if let Ok(Some(title)) = body.query_selector(".fl-step__title") {
+                self.announcement
+                    .set(title.text_content().unwrap_or_default());
+                if let Ok(title) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(title) {
+                    let _ = title.focus();
+                }
+            }
+        });
+    }
+}
+
 /// The host event for arriving on `screen`: ids and outcomes only, never
 /// what the customer typed.
 fn event_for(screen: &Screen) -> Option<(&'static str, String)> {
@@ -276,7 +302,11 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             }
         })
     });
-    provide_context(Courier::start(rules.intake.adapter));
+    // The request form and the courier come in their own module: now if
+    // requests of an earlier visit are saved, else once needed.
+    let request_part = RequestPartSlot::new(rules.intake.adapter);
+    provide_context(request_part);
+    request_part.load_if_outbox_in_use();
     // `Frontline.prefill({...})` from the host page.
     if let Some(prefill) = use_context::<HostCommands>().map(|c| c.prefill) {
         let rules = rules.clone();
@@ -337,11 +367,17 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // Unmounting (the host's `destroy()`) leaves no listener behind.
     on_cleanup(move || popstate.remove());
     let announcement = RwSignal::new(String::new());
+    let shown = ScreenShown { body, announcement };
+    provide_context(shown);
     // Each new screen: a history entry (unless the browser's history moved
     // us here), an event for the host, focus on its heading and an
     // announcement for screen readers.
     Effect::new(move |previous: Option<Screen>| {
         let current = screen.get();
+        // Most answers offer a request: fetch its part while the customer reads.
+        if matches!(current, Screen::Step(frontline_core::Step::Outcome(_))) {
+            request_part.load();
+        }
         if previous.is_some_and(|p| p != current) {
             if !from_history.get_value() {
                 let state = journey.with_untracked(Journey::to_json);
@@ -354,18 +390,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                     emit(&target, name, &detail);
                 }
             }
-            request_animation_frame(move || {
-                let Some(body) = body.get_untracked() else {
-                    return;
-                };
-                if let Ok(Some(title)) = body.query_selector(".fl-step__title") {
-                    announcement.set(title.text_content().unwrap_or_default());
-                    if let Ok(title) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(title)
-                    {
-                        let _ = title.focus();
-                    }
-                }
-            });
+            shown.announce_and_focus();
         }
         from_history.set_value(false);
         current
@@ -395,9 +420,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                 Screen::Step(frontline_core::Step::Ask { node }) => view! { <NodeView node /> }.into_any(),
                 Screen::Step(frontline_core::Step::Resolved { node }) => view! { <Resolved node /> }.into_any(),
                 Screen::Step(frontline_core::Step::Outcome(outcome)) => view! { <OutcomeView outcome=*outcome /> }.into_any(),
-                Screen::Form(outcome) => view! { <RequestFormView outcome=*outcome /> }.into_any(),
-                Screen::Review(outcome) => view! { <ReviewView outcome=*outcome /> }.into_any(),
-                Screen::Delivery { id } => view! { <DeliveryView id /> }.into_any(),
+                screen @ (Screen::Form(_) | Screen::Review(_) | Screen::Delivery { .. }) => view! { <RequestPartView screen /> }.into_any(),
                 Screen::Broken(error) => view! { <Broken error /> }.into_any(),
             }}}
         </div>

@@ -70,6 +70,21 @@ fn to_text(entry: Entry) -> String {
     .to_json()
 }
 
+/// Whether this browser holds any saved request (of this visit or an
+/// earlier one, in either storage format), without reading them.
+pub fn anything_saved() -> bool {
+    let Some(storage) = local() else {
+        return false;
+    };
+    (0..storage.length().unwrap_or(0)).any(|i| {
+        storage
+            .key(i)
+            .ok()
+            .flatten()
+            .is_some_and(|k| k == LEGACY_KEY || k.starts_with(KEY_PREFIX))
+    })
+}
+
 /// Every saved request (after splitting up a first-version outbox).
 fn read_all() -> Outbox {
     let mut outbox = Outbox::new();

@@ -13,6 +13,7 @@ pub mod format;
 pub mod host;
 pub mod i18n;
 pub mod request_form;
+pub mod request_part;
 pub mod request_screens;
 pub mod screens;
 pub mod storage;

@@ -16,7 +16,9 @@ use crate::screens::use_journey;
 use crate::wizard::{Journey, Receipt};
 
 fn use_courier() -> Courier {
-    use_context::<Courier>().expect("screens are mounted inside <Wizard>")
+    use_context::<crate::request_part::RequestPartSlot>()
+        .and_then(|part| part.courier())
+        .expect("request screens are shown once their part (and courier) is loaded")
 }
 
 /// A text input bound to one form field, with its label, hint and error.

@@ -1,0 +1,97 @@
+// After `trunk build`, before postbuild.mjs: code splitting. Cuts the parts
+// the portal loads only when needed (the request part, src/request_part.rs)
+// out of the WebAssembly that Trunk's cargo build linked (with relocations,
+// .cargo/config.toml), then puts in dist/, instead of Trunk's glue and
+// module:
+// - the main module (wasm-bindgen with --keep-lld-exports: the parts link
+//   against its table, memory and functions), optimised with wasm-opt;
+// - each part, optimised, named by its content, fetched with its SRI hash;
+// - the glue, with wasm-split's small loader inlined, so opening the portal
+//   costs no extra request and every byte of code it runs is checked.
+// index.html's asset names and hashes follow. Tools: wasm-split-cli
+// (scripts/setup.sh pins it), wasm-bindgen and binaryen's wasm-opt.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dist = process.argv[2] ?? 'dist';
+const linked = 'target/wasm32-unknown-unknown/release/frontline-portal.wasm';
+const OPT_FLAGS = readFileSync(new URL('./wasm-opt.flags', import.meta.url), 'utf8').trim().split(/\s+/);
+
+/** Runs a tool; its error output passes through, less `quiet` lines. */
+function run(cmd, args, quiet = /^$/) {
+  const { status, stderr } = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const shown = stderr.split('\n').filter((l) => l && !quiet.test(l));
+  if (shown.length) process.stderr.write(`${shown.join('\n')}\n`);
+  if (status !== 0) throw new Error(`split: ${cmd} failed (${status})`);
+}
+const hashName = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+/** `text` with `from` replaced by `to`, which must occur exactly once. */
+function replaceOnce(text, from, to, what) {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`split: expected exactly one ${what}`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'frontline-split-'));
+try {
+  run('wasm-split-cli', ['--target', 'web', '--out-name', 'portal', linked, work]);
+  const parts = readdirSync(work).filter((f) => f.endsWith('.wasm') && f !== 'portal.wasm');
+  if (parts.length === 0) throw new Error('split: no part was cut out (is the `split` feature on?)');
+  run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', '--no-typescript',
+    '--out-dir', join(work, 'bg'), '--out-name', 'portal', join(work, 'portal.wasm')]);
+
+  const optimise = (input) => {
+    const output = `${input}.opt`;
+    // wasm-split writes a name subsection binaryen does not know (the
+    // names go anyway: --strip-debug); its warning about it is noise.
+    run('wasm-opt', ['-Oz', ...OPT_FLAGS, input, '-o', output], /^warning: unknown name subsection with id 3 at \d+$/);
+    return readFileSync(output);
+  };
+  const mainWasm = optimise(join(work, 'bg', 'portal_bg.wasm'));
+  const mainName = `frontline-${hashName(mainWasm)}_bg.wasm`;
+
+  // The parts' loader: fetches each part by its content name, checked.
+  let loader = readFileSync(join(work, '__wasm_split.js'), 'utf8');
+  const written = [[mainName, mainWasm]];
+  for (const part of parts) {
+    const bytes = optimise(join(work, part));
+    const name = `frontline-part-${hashName(bytes)}.wasm`;
+    loader = replaceOnce(loader, `fetch(new URL("./${part}", import.meta.url))`,
+      `fetch(new URL("./${name}", import.meta.url), { integrity: "${sri(bytes)}" })`, `fetch of ${part}`);
+    written.push([name, bytes]);
+  }
+  // Inlined into the glue: no import of initSync (the glue defines it), no
+  // exports; the glue's import of the loader becomes an object of its loads.
+  loader = replaceOnce(loader, 'import { initSync } from "./portal.js";\n', '', 'import of initSync');
+  const loads = [...loader.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
+  loader = loader.replace(/^export const /gm, 'const ');
+  let glue = readFileSync(join(work, 'bg', 'portal.js'), 'utf8');
+  const importLine = glue.match(/^import \* as (\w+) from "\.\/__wasm_split\.js";?\n/m);
+  if (!importLine) throw new Error('split: the glue does not import ./__wasm_split.js');
+  glue = glue.replace(importLine[0], '');
+  glue = replaceOnce(glue, "'portal_bg.wasm'", `'${mainName}'`, 'default module path in the glue');
+  glue += `\n// wasm-split's loader for the parts (scripts/split.mjs)\n${loader}\nconst ${importLine[1]} = { ${loads.join(', ')} };\n`;
+  const glueName = `frontline-${hashName(glue)}.js`;
+
+  // Trunk's glue and module make way; index.html names ours.
+  let html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const block = html.match(/<script\b[^>]*\bid="?frontline-assets"?[^>]*>(.*?)<\/script>/);
+  if (!block) throw new Error('split: dist/index.html lacks the asset block: did trunk build run?');
+  const old = JSON.parse(block[1]);
+  for (const [oldPath, name, bytes] of [[old.js, glueName, glue], [old.wasm, mainName, mainWasm]]) {
+    const file = oldPath.replace(/^\.\//, '');
+    const oldBytes = readFileSync(join(dist, file));
+    if (!html.includes(sri(oldBytes))) throw new Error(`split: dist/index.html lacks the SRI hash of ${file}`);
+    html = html.replaceAll(file, name).replaceAll(sri(oldBytes), sri(bytes));
+    rmSync(join(dist, file));
+  }
+  writeFileSync(join(dist, 'index.html'), html);
+  writeFileSync(join(dist, glueName), glue);
+  for (const [name, bytes] of written) writeFileSync(join(dist, name), bytes);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
