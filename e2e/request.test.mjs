@@ -185,6 +185,32 @@ test('offline when sending: saved, then sent when the browser is back online', a
   await context.close();
 });
 
+test('back online, a request waiting out a long backoff is sent at once', async () => {
+  const { context, page } = await open();
+  const title = await toReview(page, 'Long backoff');
+  // Another page of the same site, to change storage the way another tab would.
+  const other = await context.newPage();
+  await other.goto(new URL('favicon.svg', h.server.portal).href);
+  await context.setOffline(true);
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('frontline.outbox:')
+    && JSON.parse(localStorage.getItem(k)).entries[0].last_error === 'network error'));
+  // As if it had been offline for long: the next attempt an hour away.
+  await other.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('frontline.outbox:'));
+    const saved = JSON.parse(localStorage.getItem(key));
+    Object.assign(saved.entries[0], { state: { state: 'pending' }, attempts: 12, next_attempt_at: Date.now() + 3_600_000 });
+    localStorage.setItem(key, JSON.stringify(saved));
+  });
+  await page.waitForTimeout(1_500); // the first retry would have been due by now
+  assert.equal(await copiesOf(title), 0);
+  await context.setOffline(false);
+  await page.getByTestId('step-sent').waitFor({ timeout: 5_000 });
+  assert.equal(await copiesOf(title), 1);
+  await context.close();
+});
+
 test('a dropped connection is retried, and the request is received exactly once', async () => {
   await faults({ drop_connection_next: 2 });
   const { context, page } = await open();

@@ -196,7 +196,7 @@ impl Courier {
             wake: StoredValue::new(None),
             shown: StoredValue::new(None),
         };
-        let online = window_event_listener(leptos::ev::online, move |_| courier.pump());
+        let online = window_event_listener(leptos::ev::online, move |_| courier.back_online());
         // Another tab changed a request (sent, queued or delivered it): show it.
         let storage = window_event_listener(leptos::ev::storage, move |e| match e.key() {
             Some(key) => {
@@ -325,6 +325,27 @@ impl Courier {
         }
         self.pump();
         Ok(())
+    }
+
+    /// The browser is back online: what waited out a backoff because it got
+    /// no answer is sent now, not at the end of a wait that may have grown
+    /// to minutes while offline.
+    fn back_online(&self) {
+        let now = now_ms();
+        let waiting: Vec<String> = self
+            .outbox
+            .try_with_untracked(|o| {
+                o.entries
+                    .iter()
+                    .filter(|e| e.state == State::Pending && e.next_attempt_at > now)
+                    .map(|e| e.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in waiting {
+            let _ = self.mutate(&id, |o| o.back_online(&id, now));
+        }
+        self.pump();
     }
 
     /// "Try again" after a permanent failure.

@@ -493,12 +493,12 @@ impl Outbox {
         now: u64,
         random: u32,
     ) -> Result<Effect, OutboxError> {
-        self.transient(id, now, random, "network error")
+        self.transient(id, now, random, NETWORK_ERROR)
     }
 
     /// Records that the attempt timed out: retried with backoff.
     pub fn on_timeout(&mut self, id: &str, now: u64, random: u32) -> Result<Effect, OutboxError> {
-        self.transient(id, now, random, "timed out")
+        self.transient(id, now, random, TIMED_OUT)
     }
 
     fn transient(
@@ -530,6 +530,21 @@ impl Outbox {
         e.state = State::Pending;
         e.next_attempt_at = now;
         Ok(())
+    }
+
+    /// The browser is back online: an entry waiting out the backoff of a
+    /// network error or timeout (no answer from the intake, so nothing the
+    /// intake asked for) becomes due now. One waiting because the intake
+    /// answered (a 503, a `Retry-After`) keeps its time. Returns whether the
+    /// entry changed.
+    pub fn back_online(&mut self, id: &str, now: u64) -> Result<bool, OutboxError> {
+        let e = self.entry(id)?;
+        let unanswered = matches!(e.last_error.as_deref(), Some(NETWORK_ERROR | TIMED_OUT));
+        if e.state == State::Pending && unanswered && e.next_attempt_at > now {
+            e.next_attempt_at = now;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// Removes an entry (after the UI showed its reference, or when the
@@ -743,6 +758,11 @@ mod json_form {
         w.0
     }
 }
+
+/// `last_error` of an attempt that got no answer at all.
+const NETWORK_ERROR: &str = "network error";
+/// `last_error` of an attempt that got no answer in time.
+const TIMED_OUT: &str = "timed out";
 
 fn schedule(e: &mut Entry, now: u64, delay: u64, why: String) -> Effect {
     let at = now.saturating_add(delay);

@@ -224,6 +224,42 @@ fn retry_now_skips_the_backoff_but_not_a_live_lease() {
 }
 
 #[test]
+fn back_online_cuts_short_the_wait_of_what_got_no_answer_only() {
+    let mut o = Outbox::new();
+    for id in ["offline", "slow", "busy", "refused", "fresh"] {
+        o.add(id, call(), 0).unwrap();
+    }
+    for id in ["offline", "slow", "busy", "refused"] {
+        o.begin(id, 0, LEASE).unwrap();
+    }
+    o.on_network_error("offline", 0, MAX).unwrap();
+    o.on_timeout("slow", 0, MAX).unwrap();
+    o.on_response("busy", 0, 503, Some("120"), None, MAX)
+        .unwrap();
+    o.on_response("refused", 0, 400, None, None, MAX).unwrap();
+    let now = 10;
+    let changed: Vec<bool> = ["offline", "slow", "busy", "refused", "fresh"]
+        .iter()
+        .map(|id| o.back_online(id, now).unwrap())
+        .collect();
+    // No answer at all: due now. The intake's own "come back in 2 minutes",
+    // a refusal, and an entry already due: unchanged.
+    assert_eq!(changed, [true, true, false, false, false]);
+    assert_eq!(o.due(now), vec!["fresh", "offline", "slow"]);
+    assert_eq!(o.get("busy").unwrap().next_attempt_at, 120_000);
+    assert!(matches!(
+        state(&o, "refused"),
+        State::Failed { status: 400, .. }
+    ));
+    // Only its wait changes: the attempts (and so the next backoff) stay.
+    assert_eq!(o.get("offline").unwrap().attempts, 1);
+    assert_eq!(
+        o.back_online("nope", now),
+        Err(OutboxError::Unknown { id: "nope".into() })
+    );
+}
+
+#[test]
 fn a_lease_keeps_other_tabs_away_until_it_expires() {
     let mut o = outbox_with("r1", 0);
     o.begin("r1", 0, LEASE).unwrap(); // tab A
