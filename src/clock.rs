@@ -16,8 +16,28 @@ pub fn stamp() -> String {
     frontline_core::request::format_rfc3339(now())
 }
 
-/// The customer's IANA time zone as the browser reports it, else UTC.
+/// The customer's time zone as this browser applies it, read from `Date`
+/// for the coming year (what the screens show: opening times, deadlines).
+/// Not through `Intl`, whose first use costs tens of milliseconds, which
+/// opening the portal would pay. Its name is only "local": the request,
+/// which must name it, uses [`customer_zone_named`].
 pub fn customer_zone() -> Zone {
+    let now = now();
+    Zone::observed(
+        "local",
+        now - chrono::Duration::days(1),
+        now + chrono::Duration::days(400),
+        |t| {
+            let date = js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+            // Minutes behind UTC, so east is negative.
+            -(date.get_timezone_offset() * 60.0) as i32
+        },
+    )
+}
+
+/// The customer's IANA time zone as the browser reports it (through `Intl`),
+/// else UTC: for the request, which names it.
+pub fn customer_zone_named() -> Zone {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
         .resolved_options();
     js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))

@@ -90,9 +90,10 @@ impl RequestPartSlot {
     /// courier starts in the wizard's owner, so it stops when the portal is
     /// unmounted.
     pub fn load(self) {
-        if matches!(
-            self.state.get_untracked(),
-            State::Loading | State::Ready(..)
+        // Not when unmounted meanwhile, loaded, or on its way.
+        if !matches!(
+            self.state.try_get_untracked(),
+            Some(State::Idle | State::Failed)
         ) {
             return;
         }
@@ -107,6 +108,14 @@ impl RequestPartSlot {
                 None => State::Failed,
             };
             let _ = self.state.try_set(state);
+        });
+    }
+
+    /// Loads the part once the frame being drawn is painted, so that the
+    /// fetch and the module's start never delay the screen that asked.
+    pub fn load_after_paint(self) {
+        request_animation_frame(move || {
+            set_timeout(move || self.load(), std::time::Duration::ZERO);
         });
     }
 

@@ -275,7 +275,7 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
     let not_saved = RwSignal::new(None::<String>);
     let send = move |_| {
         let now = clock::now();
-        let zone = clock::customer_zone();
+        let zone = clock::customer_zone_named();
         let id = new_id();
         let user_agent = window().navigator().user_agent().unwrap_or_default();
         let cx = rf::Context {

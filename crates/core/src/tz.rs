@@ -22,14 +22,60 @@ const TABLE: &str = include_str!("../data/tz.txt");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Zone {
     name: String,
-    rule: TzRule,
+    rule: Rule,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rule {
+    /// A POSIX TZ rule, from the table or given.
+    Posix(TzRule),
+    /// Offsets observed from the platform ([`Zone::observed`]): `before`
+    /// until the first change, then each `(instant, offset)` from its
+    /// instant (seconds since the epoch) on.
+    Observed {
+        before: i32,
+        changes: Vec<(i64, i32)>,
+    },
+}
+
+impl Rule {
+    fn offset_at(&self, t: i64) -> i32 {
+        match self {
+            Rule::Posix(r) => r.offset_at(t),
+            Rule::Observed { before, changes } => {
+                match changes.partition_point(|(at, _)| *at <= t) {
+                    0 => *before,
+                    i => changes[i - 1].1,
+                }
+            }
+        }
+    }
+
+    fn local_to_utc(&self, local: i64) -> i64 {
+        if let Rule::Posix(r) = self {
+            return r.local_to_utc(local);
+        }
+        // The offsets in force a day either side (no zone changes twice in
+        // two days), then the same choices as the POSIX rules make.
+        let (a, b) = (self.offset_at(local - DAY), self.offset_at(local + DAY));
+        let (ua, ub) = (local - i64::from(a), local - i64::from(b));
+        match (self.offset_at(ua) == a, self.offset_at(ub) == b) {
+            (true, true) => ua.min(ub), // shown twice: the earlier
+            (false, true) => ub,
+            // Valid before the change, or skipped by a jump forward: the
+            // instant it would have been without the jump.
+            (true, false) | (false, false) => ua,
+        }
+    }
+}
+
+const DAY: i64 = 86_400;
 
 impl Zone {
     /// Looks up an IANA zone name (`"Europe/Paris"`). `None` if unknown.
     pub fn named(name: &str) -> Option<Zone> {
         let rule = lookup(name)?;
-        let rule = TzRule::parse(rule)?;
+        let rule = Rule::Posix(TzRule::parse(rule)?);
         Some(Zone {
             name: name.to_string(),
             rule,
@@ -40,10 +86,10 @@ impl Zone {
     pub fn utc() -> Zone {
         Zone {
             name: "UTC".into(),
-            rule: TzRule {
+            rule: Rule::Posix(TzRule {
                 std_offset: 0,
                 dst: None,
-            },
+            }),
         }
     }
 
@@ -51,8 +97,48 @@ impl Zone {
     pub fn from_posix(name: &str, posix: &str) -> Option<Zone> {
         Some(Zone {
             name: name.to_string(),
-            rule: TzRule::parse(posix)?,
+            rule: Rule::Posix(TzRule::parse(posix)?),
         })
+    }
+
+    /// A zone as the platform applies it, from `offset_at` (seconds east of
+    /// UTC at an instant): exact from `from` to `to`, the offsets at those
+    /// ends outside. For the browser's own zone, from `Date`, without a
+    /// table or `Intl` (whose first use costs tens of milliseconds).
+    /// Assumes, as every zone does, at most one change a day.
+    pub fn observed(
+        name: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        offset_at: impl Fn(DateTime<Utc>) -> i32,
+    ) -> Zone {
+        let probe = |t: i64| offset_at(from_secs(t));
+        let (mut t, to) = (from.timestamp(), to.timestamp());
+        let before = probe(t);
+        let (mut current, mut changes) = (before, Vec::new());
+        while t < to {
+            let next = (t + DAY).min(to);
+            let offset = probe(next);
+            if offset != current {
+                // The first second of the new offset, by bisection.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if probe(mid) == current {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                changes.push((hi, offset));
+                current = offset;
+            }
+            t = next;
+        }
+        Zone {
+            name: name.to_string(),
+            rule: Rule::Observed { before, changes },
+        }
     }
 
     /// The zone's IANA name.

@@ -117,6 +117,49 @@ fn local_times_map_back_like_chrono_tz() {
     }
 }
 
+/// A zone observed from the platform (the browser's `Date`), here observing
+/// chrono-tz: the same offsets and the same local-time choices as the full
+/// tzdata inside its window, constant outside.
+#[test]
+fn an_observed_zone_is_the_platform_zone_inside_its_window() {
+    let (from, to) = (at("2026-01-01T00:00:00Z"), at("2027-07-01T00:00:00Z"));
+    for name in ZONES {
+        let tz = reference(name);
+        let zone = Zone::observed("local", from, to, |t| ref_offset(tz, t));
+        assert_eq!(zone.name(), "local");
+        let mut t = from - Duration::days(3);
+        while t < to + Duration::days(3) {
+            // Each half hour and the second before it: changes fall on
+            // the hour or half hour, so both sides of each are seen.
+            for t in [t - Duration::seconds(1), t] {
+                let inside = t.clamp(from, to);
+                assert_eq!(zone.offset_at(t), ref_offset(tz, inside), "{name} {t}");
+            }
+            t += Duration::minutes(30);
+        }
+        let mut local = from.naive_utc() + Duration::days(1);
+        while local < to.naive_utc() - Duration::days(1) {
+            let mine = zone.from_local(local);
+            match tz.from_local_datetime(&local) {
+                chrono::LocalResult::Single(d) => assert_eq!(mine, d.to_utc(), "{name} {local}"),
+                chrono::LocalResult::Ambiguous(a, b) => {
+                    assert_eq!(mine, a.to_utc().min(b.to_utc()), "{name} {local} (twice)")
+                }
+                // In a gap: the instant it would have been without the jump,
+                // as the table's zones do.
+                chrono::LocalResult::None => {
+                    assert_eq!(
+                        mine,
+                        Zone::named(name).unwrap().from_local(local),
+                        "{name} {local} (gap)"
+                    )
+                }
+            }
+            local += Duration::minutes(15);
+        }
+    }
+}
+
 /// Every zone in the table against chrono-tz, weekly through 2026–2030.
 /// Zones whose future is not a yearly rule are the known exceptions.
 #[test]
