@@ -136,6 +136,37 @@ test('a 400 is explained, nothing is lost, and the e-mail fallback carries the r
   await context.close();
 });
 
+test('a refused request whose tab was closed is shown on the next visit, with its e-mail fallback, and can be retried', async () => {
+  await faults({ fail_next: { count: 1, status: 400 } });
+  const context = await h.browser.newContext();
+  const first = await context.newPage();
+  const title = await toReview(first, 'Left behind');
+  await first.getByTestId('send').click();
+  await first.getByTestId('step-failed').waitFor();
+  await first.close(); // the tab goes, and its journey with it (session storage)
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(h.server.portal);
+  const item = page.getByTestId('earlier-request');
+  await item.waitFor();
+  assert.match(await item.innerText(), new RegExp(`${title} — not accepted by the support desk`));
+  await page.getByRole('button', { name: `Show it: ${title}` }).click();
+  await page.getByTestId('step-failed').waitFor();
+  const mailto = await page.getByTestId('mailto').getAttribute('href');
+  assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
+  await page.getByTestId('retry').click();
+  await page.getByTestId('step-sent').waitFor();
+  assert.equal(await copiesOf(title), 1);
+  // Delivered and shown: a new visit has nothing to list.
+  const later = await context.newPage();
+  await later.goto(h.server.portal);
+  await later.getByTestId('step-welcome').waitFor();
+  await later.waitForTimeout(300);
+  assert.equal(await later.getByTestId('earlier').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('reloading while the server is down: the request is kept and sent once it is back', async () => {
   await faults({ down_for_ms: 4000 });
   const { context, page } = await open();

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use frontline_core::adapters::{reference_from_body, OutgoingHttp};
-use frontline_core::outbox::{Effect, Entry, Outbox, State, DEFAULT_LEASE_MS};
+use frontline_core::outbox::{Effect, Entry, Fallback, Outbox, State, DEFAULT_LEASE_MS};
 use frontline_core::IntakeAdapter;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -317,8 +317,15 @@ impl Courier {
     /// Saves the request's call in the outbox, then starts sending it. An
     /// error if it could not be saved (storage full or refused): then it is
     /// not sent either, and the customer is told.
-    pub fn submit(&self, id: &str, outgoing: OutgoingHttp) -> Result<(), SubmitError> {
-        match self.mutate(id, |o| o.add(id, outgoing, now_ms())) {
+    pub fn submit(
+        &self,
+        id: &str,
+        outgoing: OutgoingHttp,
+        fallback: Fallback,
+    ) -> Result<(), SubmitError> {
+        match self.mutate(id, |o| {
+            o.add_keeping(id, outgoing, now_ms(), Some(fallback))
+        }) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(SubmitError::Outbox(e.to_string())),
             Err(SaveFailed) => return Err(SubmitError::NotSaved),

@@ -25,11 +25,12 @@ use crate::wizard::Screen;
 #[derive(Clone, Copy)]
 struct RequestPart {
     render: fn(Screen) -> AnyView,
+    earlier: fn() -> AnyView,
     start_courier: fn(IntakeAdapter) -> Courier,
 }
 
 fn request_part() -> RequestPart {
-    use crate::request_screens::{DeliveryView, RequestFormView, ReviewView};
+    use crate::request_screens::{DeliveryView, EarlierRequests, RequestFormView, ReviewView};
     RequestPart {
         render: |screen| match screen {
             Screen::Form(outcome) => view! { <RequestFormView outcome=*outcome /> }.into_any(),
@@ -37,6 +38,7 @@ fn request_part() -> RequestPart {
             Screen::Delivery { id } => view! { <DeliveryView id /> }.into_any(),
             _ => ().into_any(),
         },
+        earlier: || view! { <EarlierRequests /> }.into_any(),
         start_courier: Courier::start,
     }
 }
@@ -170,5 +172,17 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
             }
             .into_any(),
         }
+    }
+}
+
+/// Requests of a closed tab or an earlier visit that need the customer's
+/// eye, once the part is loaded (it is, at start, whenever this browser
+/// holds saved requests): on the welcome screen.
+#[component]
+pub fn EarlierRequestsSlot() -> impl IntoView {
+    let slot = use_context::<RequestPartSlot>().expect("inside the wizard");
+    move || match slot.state.get() {
+        State::Ready(part, _) => (part.earlier)(),
+        _ => ().into_any(),
     }
 }

@@ -2,7 +2,7 @@
 //! queued or refused). Customer text is always rendered as text.
 
 use frontline_core::adapters::{delivery_for, mailto_for, plain_text, Delivery};
-use frontline_core::outbox::State;
+use frontline_core::outbox::{Fallback, State};
 use frontline_core::{price_for, Outcome, PriceModel};
 use leptos::prelude::*;
 
@@ -306,7 +306,15 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
             sent: false,
         };
         match delivery_for(&request, &rules.intake) {
-            Ok(Delivery::Http(call)) => match courier.submit(&id, call) {
+            Ok(Delivery::Http(call)) => match courier.submit(
+                &id,
+                call,
+                Fallback {
+                    title: request.problem.title.clone(),
+                    mailto: receipt.mailto.clone(),
+                    text: receipt.text.clone(),
+                },
+            ) {
                 Ok(()) => journey.update(|j| j.submitted(&id, receipt)),
                 Err(SubmitError::NotSaved) => {
                     not_saved.set(Some(receipt.mailto));
@@ -472,5 +480,61 @@ pub fn DeliveryView(id: String) -> impl IntoView {
             }
             .into_any(),
         }
+    }
+}
+
+/// Requests this browser still holds that no screen shows (a closed tab's,
+/// or an earlier visit's): on their way, or refused and waiting for the
+/// customer. Each leads to its delivery screen: its state, "try again", the
+/// e-mail fallback and "copy". Delivered ones are not listed (the outbox
+/// forgets them).
+#[component]
+pub fn EarlierRequests() -> impl IntoView {
+    let courier = use_courier();
+    let journey = use_journey();
+    let l = use_locale().get_untracked();
+    move || {
+        let waiting: Vec<(String, Fallback, bool)> = courier.outbox.with(|o| {
+            o.entries
+                .iter()
+                .filter(|e| !matches!(e.state, State::Sent { .. }))
+                .filter_map(|e| {
+                    let failed = matches!(e.state, State::Failed { .. });
+                    e.fallback.clone().map(|f| (e.id.clone(), f, failed))
+                })
+                .collect()
+        });
+        if waiting.is_empty() {
+            return ().into_any();
+        }
+        let items = waiting
+            .into_iter()
+            .map(|(id, kept, failed)| {
+                let label = format!("{}: {}", l.t(Key::EarlierShow), kept.title);
+                let receipt = Receipt {
+                    mailto: kept.mailto,
+                    text: kept.text,
+                    reference: None,
+                    sent: false,
+                };
+                view! {
+                    <li data-testid="earlier-request">
+                        <strong>{kept.title}</strong>" — "
+                        {l.t(if failed { Key::EarlierFailed } else { Key::EarlierWaiting })}" "
+                        <button class="fl-button fl-button--link" data-testid="earlier-show" aria-label=label
+                            on:click=move |_| journey.update(|j| j.show_delivery(&id, receipt.clone()))>
+                            {l.t(Key::EarlierShow)}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="fl-panel fl-earlier" data-testid="earlier">
+                <h2 class="fl-step__subtitle">{l.t(Key::EarlierTitle)}</h2>
+                <ul class="fl-list">{items}</ul>
+            </section>
+        }
+        .into_any()
     }
 }

@@ -101,6 +101,7 @@ pub fn Welcome() -> impl IntoView {
             <p class="fl-step__eyebrow">{l.format(Key::SupportOf, &[("partner", &partner)])}</p>
             <h1 class="fl-step__title" tabindex="-1">{l.t(Key::WelcomeTitle)}</h1>
             <p>{l.t(Key::WelcomeIntro)}</p>
+            <crate::request_part::EarlierRequestsSlot />
             <p class="fl-status" class:fl-status--open=open data-testid="open-status">
                 {open_words(l, &status, today)}
             </p>

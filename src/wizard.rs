@@ -166,6 +166,13 @@ impl Journey {
         self.receipt = Some(receipt);
     }
 
+    /// Shows the delivery of a request this journey did not send (a closed
+    /// tab's, an earlier visit's), with what the customer kept of it.
+    pub fn show_delivery(&mut self, id: &str, receipt: Receipt) {
+        self.started = true;
+        self.submitted(id, receipt);
+    }
+
     /// Leaves the welcome screen (for the preselected product, if any).
     pub fn start(&mut self) {
         self.started = true;

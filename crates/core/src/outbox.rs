@@ -100,6 +100,25 @@ pub struct Entry {
     /// What went wrong last (English, for logs and partners), if anything.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// What the customer keeps of the request, for a later visit than the
+    /// one that sent it: see [`Fallback`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Fallback>,
+}
+
+/// What the customer keeps of a request while it is not delivered. The
+/// screens of the visit that sent it hold this too; a later visit (the tab
+/// was closed) has only the outbox, and must still be able to show the
+/// request, retry it, or send it by e-mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fallback {
+    /// The request's summary, to recognise it.
+    pub title: String,
+    /// A `mailto:` link carrying the whole request.
+    pub mailto: String,
+    /// The request as plain text (for "copy").
+    pub text: String,
 }
 
 /// Where an entry is. In JSON: `{"state": "sending", "lease_until": …}`.
@@ -344,6 +363,17 @@ impl Outbox {
 
     /// Adds a request to send now.
     pub fn add(&mut self, id: &str, outgoing: OutgoingHttp, now: u64) -> Result<(), OutboxError> {
+        self.add_keeping(id, outgoing, now, None)
+    }
+
+    /// Adds a request to send now, with what the customer keeps of it.
+    pub fn add_keeping(
+        &mut self,
+        id: &str,
+        outgoing: OutgoingHttp,
+        now: u64,
+        fallback: Option<Fallback>,
+    ) -> Result<(), OutboxError> {
         if self.get(id).is_some() {
             return Err(OutboxError::Duplicate { id: id.into() });
         }
@@ -355,6 +385,7 @@ impl Outbox {
             next_attempt_at: now,
             state: State::Pending,
             last_error: None,
+            fallback,
         });
         Ok(())
     }
@@ -564,7 +595,7 @@ impl Outbox {
 mod json_form {
     use serde_json::{Map, Value};
 
-    use super::{Entry, Outbox, State};
+    use super::{Entry, Fallback, Outbox, State};
     use crate::adapters::OutgoingHttp;
     use crate::json::Writer;
 
@@ -677,6 +708,7 @@ mod json_form {
                 "next_attempt_at",
                 "state",
                 "last_error",
+                "fallback",
             ],
         )?;
         Ok(Entry {
@@ -687,6 +719,16 @@ mod json_form {
             next_attempt_at: number(m, "next_attempt_at", u64::MAX)?,
             state: state(field(m, "state")?)?,
             last_error: optional_string(m, "last_error")?,
+            fallback: optional(m, "fallback").map(fallback).transpose()?,
+        })
+    }
+
+    fn fallback(v: &Value) -> R<Fallback> {
+        let m = object(v, "fallback", &["title", "mailto", "text"])?;
+        Ok(Fallback {
+            title: string(m, "title")?,
+            mailto: string(m, "mailto")?,
+            text: string(m, "text")?,
         })
     }
 
@@ -751,6 +793,13 @@ mod json_form {
             }
             w.close('}');
             w.opt("last_error", &e.last_error);
+            if let Some(f) = &e.fallback {
+                w.raw("fallback", "{");
+                w.text("title", &f.title);
+                w.text("mailto", &f.mailto);
+                w.text("text", &f.text);
+                w.close('}');
+            }
             w.close('}');
         }
         w.close(']');

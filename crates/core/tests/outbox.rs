@@ -509,6 +509,17 @@ fn the_hand_written_json_is_the_derived_json() {
     }
     o.add("e", call(), 0).unwrap();
     o.add("f", call(), 0).unwrap();
+    let kept = Fallback {
+        title: "Invoice \"42\" ✓".into(),
+        mailto: "mailto:help@contoso.example?subject=a%20b&body=\u{1}".into(),
+        text: "Line 1\nLine\t2 \u{2028}".into(),
+    };
+    o.add_keeping("g", call(), 3, Some(kept)).unwrap();
+    o.add_keeping("h", call(), 3, None).unwrap();
+    assert_eq!(
+        o.add_keeping("g", call(), 4, None),
+        Err(OutboxError::Duplicate { id: "g".into() })
+    );
     o.begin("b", u64::MAX, LEASE).unwrap();
     o.begin("c", u64::MAX, LEASE).unwrap();
     o.on_response("c", u64::MAX, 200, None, Some("FL-\"7\"".into()), 0)
@@ -588,6 +599,24 @@ fn the_hand_written_json_is_the_derived_json() {
         (r#""pending""#, ""),
         (r#"{"state":"pending"}"#, r#","last_error":3"#),
         (r#"{"state":"pending"}"#, r#","unknown":3"#),
+        (
+            r#"{"state":"failed","status":400,"reason":"r"}"#,
+            r#","fallback":{"title":"t","mailto":"m","text":"x"}"#,
+        ),
+        (r#"{"state":"pending"}"#, r#","fallback":null"#),
+        (
+            r#"{"state":"pending"}"#,
+            r#","fallback":{"title":"t","mailto":"m"}"#,
+        ),
+        (
+            r#"{"state":"pending"}"#,
+            r#","fallback":{"title":"t","mailto":"m","text":"x","more":1}"#,
+        ),
+        (
+            r#"{"state":"pending"}"#,
+            r#","fallback":{"title":1,"mailto":"m","text":"x"}"#,
+        ),
+        (r#"{"state":"pending"}"#, r#","fallback":"t""#),
     ] {
         texts.push(entry(state, extra));
     }
@@ -624,6 +653,7 @@ proptest! {
     fn any_text_is_written_as_serde_writes_it(
         id in ".*", url in ".*", name in ".*", value in ".*", body in ".*",
         reason in proptest::option::of(".*"), n in any::<u64>(), state in 0u8..4,
+        kept in proptest::option::of((".*", ".*", ".*")),
     ) {
         let mut o = Outbox::new();
         let outgoing = OutgoingHttp {
@@ -633,7 +663,8 @@ proptest! {
             body,
             content_type: "application/json".into(),
         };
-        o.add(&id, outgoing, n).unwrap();
+        let fallback = kept.map(|(title, mailto, text)| Fallback { title, mailto, text });
+        o.add_keeping(&id, outgoing, n, fallback).unwrap();
         o.entries[0].last_error = reason.clone();
         o.entries[0].state = match state {
             0 => State::Pending,
