@@ -487,42 +487,61 @@ pub fn DeliveryView(id: String) -> impl IntoView {
 /// or an earlier visit's): on their way, or refused and waiting for the
 /// customer. Each leads to its delivery screen: its state, "try again", the
 /// e-mail fallback and "copy". Delivered ones are not listed (the outbox
-/// forgets them).
+/// forgets them). At most [`EARLIER_SHOWN`] are listed, with how many more:
+/// the list is redrawn only when what it shows changes, not on every
+/// change of a long outbox being sent.
 #[component]
 pub fn EarlierRequests() -> impl IntoView {
     let courier = use_courier();
     let journey = use_journey();
     let l = use_locale().get_untracked();
-    move || {
-        let waiting: Vec<(String, Fallback, bool)> = courier.outbox.with(|o| {
-            o.entries
+    let listed = Memo::new(move |_| {
+        courier.outbox.with(|o| {
+            let mut waiting = o
+                .entries
                 .iter()
-                .filter(|e| !matches!(e.state, State::Sent { .. }))
-                .filter_map(|e| {
+                .filter(|e| e.fallback.is_some() && !matches!(e.state, State::Sent { .. }));
+            let shown: Vec<(String, String, bool)> = waiting
+                .by_ref()
+                .take(EARLIER_SHOWN)
+                .map(|e| {
+                    let title = e.fallback.as_ref().map(|f| f.title.clone());
                     let failed = matches!(e.state, State::Failed { .. });
-                    e.fallback.clone().map(|f| (e.id.clone(), f, failed))
+                    (e.id.clone(), title.unwrap_or_default(), failed)
                 })
-                .collect()
-        });
-        if waiting.is_empty() {
+                .collect();
+            (shown, waiting.count())
+        })
+    });
+    let show = move |id: &str| {
+        let kept = courier
+            .outbox
+            .with_untracked(|o| o.get(id).and_then(|e| e.fallback.clone()));
+        if let Some(kept) = kept {
+            let receipt = Receipt {
+                mailto: kept.mailto,
+                text: kept.text,
+                reference: None,
+                sent: false,
+            };
+            journey.update(|j| j.show_delivery(id, receipt));
+        }
+    };
+    move || {
+        let (shown, more) = listed.get();
+        if shown.is_empty() {
             return ().into_any();
         }
-        let items = waiting
+        let items = shown
             .into_iter()
-            .map(|(id, kept, failed)| {
-                let label = format!("{}: {}", l.t(Key::EarlierShow), kept.title);
-                let receipt = Receipt {
-                    mailto: kept.mailto,
-                    text: kept.text,
-                    reference: None,
-                    sent: false,
-                };
+            .map(|(id, title, failed)| {
+                let label = format!("{}: {}", l.t(Key::EarlierShow), title);
                 view! {
                     <li data-testid="earlier-request">
-                        <strong>{kept.title}</strong>" — "
+                        <strong>{title}</strong>" — "
                         {l.t(if failed { Key::EarlierFailed } else { Key::EarlierWaiting })}" "
                         <button class="fl-button fl-button--link" data-testid="earlier-show" aria-label=label
-                            on:click=move |_| journey.update(|j| j.show_delivery(&id, receipt.clone()))>
+                            on:click=move |_| show(&id)>
                             {l.t(Key::EarlierShow)}
                         </button>
                     </li>
@@ -533,8 +552,14 @@ pub fn EarlierRequests() -> impl IntoView {
             <section class="fl-panel fl-earlier" data-testid="earlier">
                 <h2 class="fl-step__subtitle">{l.t(Key::EarlierTitle)}</h2>
                 <ul class="fl-list">{items}</ul>
+                {(more > 0).then(|| view! {
+                    <p data-testid="earlier-more">{l.format(Key::EarlierMore, &[("count", &more.to_string())])}</p>
+                })}
             </section>
         }
         .into_any()
     }
 }
+
+/// How many earlier requests the welcome screen lists by name.
+const EARLIER_SHOWN: usize = 3;
