@@ -376,7 +376,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         let current = screen.get();
         // Most answers offer a request: fetch its part while the customer reads.
         if matches!(current, Screen::Step(frontline_core::Step::Outcome(_))) {
-            request_part.load_after_paint();
+            request_part.load();
         }
         if previous.is_some_and(|p| p != current) {
             if !from_history.get_value() {

@@ -113,14 +113,6 @@ impl RequestPartSlot {
         });
     }
 
-    /// Loads the part once the frame being drawn is painted, so that the
-    /// fetch and the module's start never delay the screen that asked.
-    pub fn load_after_paint(self) {
-        request_animation_frame(move || {
-            set_timeout(move || self.load(), std::time::Duration::ZERO);
-        });
-    }
-
     /// Loads the part now if this browser holds saved requests (of an
     /// earlier visit, maybe still to send): the courier must resume them.
     pub fn load_if_outbox_in_use(self) {
