@@ -73,7 +73,7 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
-test('the resolved, queued and unavailable screens pass axe too', async () => {
+test('the resolved, queued, earlier-requests and unavailable screens pass axe too', async () => {
   const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const violations = [];
@@ -100,7 +100,21 @@ test('the resolved, queued and unavailable screens pass axe too', async () => {
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   violations.push(...(await audit(page, 'queued')));
+  // The next visit's welcome screen, listing the request still on its way.
+  const next = await context.newPage();
+  await next.goto(h.server.portal);
+  await next.getByTestId('earlier-request').waitFor();
+  violations.push(...(await audit(next, 'welcome with an earlier request')));
+  await next.close();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  // The request form could not be loaded (its part of the code).
+  const cut = await context.newPage();
+  await cut.route(/frontline-part-[0-9a-f]+\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await cut.goto(h.server.portal);
+  await toDisputeForm(cut);
+  await cut.getByTestId('step-part-failed').waitFor();
+  violations.push(...(await audit(cut, 'request part unavailable')));
+  await cut.close();
   // Unavailable: the ruleset cannot be fetched.
   const other = await context.newPage();
   await other.route('**/rules/default.json', (route) => route.fulfill({ status: 500, body: 'down' }));
