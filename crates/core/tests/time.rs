@@ -83,6 +83,26 @@ fn offsets_match_chrono_tz_hourly_and_at_each_transition_2025_to_2037() {
     }
 }
 
+/// Checks `zone.from_local(local)` against chrono-tz where the local time
+/// exists (once, or twice: then the earlier instant); in a gap, returns it
+/// for the caller's own check.
+fn from_local_like_chrono_tz(
+    zone: &Zone,
+    tz: chrono_tz::Tz,
+    local: chrono::NaiveDateTime,
+    name: &str,
+) -> Option<DateTime<Utc>> {
+    let mine = zone.from_local(local);
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(d) => assert_eq!(mine, d.to_utc(), "{name} {local}"),
+        chrono::LocalResult::Ambiguous(a, b) => {
+            assert_eq!(mine, a.to_utc().min(b.to_utc()), "{name} {local} (twice)")
+        }
+        chrono::LocalResult::None => return Some(mine),
+    }
+    None
+}
+
 #[test]
 fn local_times_map_back_like_chrono_tz() {
     for name in ZONES {
@@ -97,16 +117,9 @@ fn local_times_map_back_like_chrono_tz() {
             .and_hms_opt(0, 0, 0)
             .unwrap();
         while local < end {
-            let mine = zone.from_local(local);
-            match tz.from_local_datetime(&local) {
-                chrono::LocalResult::Single(d) => assert_eq!(mine, d.to_utc(), "{name} {local}"),
-                chrono::LocalResult::Ambiguous(a, b) => {
-                    assert_eq!(mine, a.to_utc().min(b.to_utc()), "{name} {local} (twice)")
-                }
-                chrono::LocalResult::None => {
-                    // In a gap: shifted forward by the gap, so it shows a later local time.
-                    assert!(zone.to_local(mine) > local, "{name} {local} (gap)");
-                }
+            if let Some(mine) = from_local_like_chrono_tz(&zone, tz, local, name) {
+                // In a gap: shifted forward by the gap, so it shows a later local time.
+                assert!(zone.to_local(mine) > local, "{name} {local} (gap)");
             }
             assert!(
                 zone.to_local(zone.from_local(local)).date() >= local.date(),
@@ -139,21 +152,11 @@ fn an_observed_zone_is_the_platform_zone_inside_its_window() {
         }
         let mut local = from.naive_utc() + Duration::days(1);
         while local < to.naive_utc() - Duration::days(1) {
-            let mine = zone.from_local(local);
-            match tz.from_local_datetime(&local) {
-                chrono::LocalResult::Single(d) => assert_eq!(mine, d.to_utc(), "{name} {local}"),
-                chrono::LocalResult::Ambiguous(a, b) => {
-                    assert_eq!(mine, a.to_utc().min(b.to_utc()), "{name} {local} (twice)")
-                }
+            if let Some(mine) = from_local_like_chrono_tz(&zone, tz, local, name) {
                 // In a gap: the instant it would have been without the jump,
                 // as the table's zones do.
-                chrono::LocalResult::None => {
-                    assert_eq!(
-                        mine,
-                        Zone::named(name).unwrap().from_local(local),
-                        "{name} {local} (gap)"
-                    )
-                }
+                let table = Zone::named(name).unwrap().from_local(local);
+                assert_eq!(mine, table, "{name} {local} (gap)");
             }
             local += Duration::minutes(15);
         }
