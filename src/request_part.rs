@@ -2,13 +2,13 @@
 //!
 //! Most customers who open the portal read the welcome screen, walk the
 //! diagnosis and stop at its answer. The request form, its review, the
-//! delivery screens and the courier that sends requests are about a quarter
-//! of the portal's WebAssembly, so in the release build (the `split`
+//! delivery screens and the courier that sends requests are close to a
+//! third of the portal's WebAssembly, so in the release build (the `split`
 //! feature) they sit in a second module, `scripts/split.mjs` cuts it out,
-//! and it is fetched (integrity-checked) the first time the customer reaches
-//! an answer that offers a request, or at start when the outbox holds
-//! requests to send. Without the feature (tests, `cargo check`) the same
-//! code is linked in and "loading" it is immediate.
+//! and it is fetched (integrity-checked) as soon as the customer reaches an
+//! answer (most offer a request), or at start when this browser holds saved
+//! requests. Without the feature (tests, `cargo check`) the same code is
+//! linked in and "loading" it is immediate.
 //!
 //! Loading can fail (offline, the file is gone after a redeploy): the
 //! customer is told, keeps the journey, and can try again.
