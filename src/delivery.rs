@@ -70,19 +70,16 @@ fn to_text(entry: Entry) -> String {
     .to_json()
 }
 
+/// Every key of `storage`.
+fn keys(storage: &web_sys::Storage) -> impl Iterator<Item = String> + '_ {
+    (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten())
+}
+
 /// Whether this browser holds any saved request (of this visit or an
 /// earlier one, in either storage format), without reading them.
 pub fn anything_saved() -> bool {
-    let Some(storage) = local() else {
-        return false;
-    };
-    (0..storage.length().unwrap_or(0)).any(|i| {
-        storage
-            .key(i)
-            .ok()
-            .flatten()
-            .is_some_and(|k| k == LEGACY_KEY || k.starts_with(KEY_PREFIX))
-    })
+    local()
+        .is_some_and(|storage| keys(&storage).any(|k| k == LEGACY_KEY || k.starts_with(KEY_PREFIX)))
 }
 
 /// Every saved request (after splitting up a first-version outbox).
@@ -112,22 +109,11 @@ fn read_all() -> Outbox {
             };
         }
     }
-    for i in 0..storage.length().unwrap_or(0) {
-        let Some(key) = storage.key(i).ok().flatten() else {
-            continue;
-        };
-        if key.starts_with(KEY_PREFIX) {
-            if let Some(entry) = storage
-                .get_item(&key)
-                .ok()
-                .flatten()
-                .as_deref()
-                .and_then(parse_entry)
-            {
-                outbox.entries.push(entry);
-            }
-        }
-    }
+    outbox.entries = keys(&storage)
+        .filter(|key| key.starts_with(KEY_PREFIX))
+        .filter_map(|key| storage.get_item(&key).ok().flatten())
+        .filter_map(|text| parse_entry(&text))
+        .collect();
     outbox
 }
 

@@ -130,13 +130,18 @@ impl RequestPartSlot {
     }
 }
 
+/// The wizard's request part slot.
+pub fn use_request_part() -> RequestPartSlot {
+    use_context::<RequestPartSlot>().expect("inside the wizard")
+}
+
 /// A screen of the request part: shown once the part is loaded, with a
 /// status line meanwhile and a way to try again if it could not be loaded.
 /// When the customer had to wait, focus moves to the screen's heading once
 /// it is there, as for any new screen.
 #[component]
 pub fn RequestPartView(screen: Screen) -> impl IntoView {
-    let slot = use_context::<RequestPartSlot>().expect("inside the wizard");
+    let slot = use_request_part();
     let on_screen = use_context::<crate::app::ScreenShown>().expect("inside the wizard");
     slot.load();
     let waited = !matches!(slot.state.get_untracked(), State::Ready(..));
@@ -172,7 +177,7 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
 /// holds saved requests): on the welcome screen.
 #[component]
 pub fn EarlierRequestsSlot() -> impl IntoView {
-    let slot = use_context::<RequestPartSlot>().expect("inside the wizard");
+    let slot = use_request_part();
     move || match slot.state.get() {
         State::Ready(part, _) => (part.earlier)(),
         _ => ().into_any(),

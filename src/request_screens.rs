@@ -16,8 +16,8 @@ use crate::screens::use_journey;
 use crate::wizard::{Journey, Receipt};
 
 fn use_courier() -> Courier {
-    use_context::<crate::request_part::RequestPartSlot>()
-        .and_then(|part| part.courier())
+    crate::request_part::use_request_part()
+        .courier()
         .expect("request screens are shown once their part (and courier) is loaded")
 }
 
