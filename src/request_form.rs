@@ -446,6 +446,27 @@ mod tests {
         (rules, o)
     }
 
+    /// Microsoft 365, technical, an incident: the partner writes the request.
+    fn incident_journey() -> Journey {
+        let mut journey = Journey::default();
+        journey.start();
+        journey.choose_product("m365");
+        journey.choose_kind("technical");
+        journey.answer("m365-health", "incident", "2026-11-23T10:00:00+00:00");
+        journey
+    }
+
+    /// Sending at 2026-11-23T10:05Z from `zone`.
+    fn context_in(zone: &Zone) -> Context<'_> {
+        Context {
+            id: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
+            now: "2026-11-23T10:05:00Z".parse().unwrap(),
+            zone,
+            locale: Locale::SOURCE,
+            user_agent: "test".into(),
+        }
+    }
+
     fn filled() -> RequestForm {
         RequestForm {
             name: "Ada".into(),
@@ -556,19 +577,9 @@ mod tests {
     #[test]
     fn what_the_form_accepts_the_request_model_accepts() {
         let (rules, o) = setup();
-        let mut journey = Journey::default();
-        journey.start();
-        journey.choose_product("m365");
-        journey.choose_kind("technical");
-        journey.answer("m365-health", "incident", "2026-11-23T10:00:00+00:00");
+        let journey = incident_journey();
         let zone = Zone::named("Europe/Paris").unwrap();
-        let cx = Context {
-            id: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
-            now: "2026-11-23T10:05:00Z".parse().unwrap(),
-            zone: &zone,
-            locale: Locale::SOURCE,
-            user_agent: "test".into(),
-        };
+        let cx = context_in(&zone);
         let emails = [
             "ada@contoso.example",
             "a(b@x.example",
@@ -619,23 +630,13 @@ mod tests {
     #[test]
     fn the_built_request_validates_and_verifies_against_the_ruleset() {
         let (rules, o) = setup();
-        let mut journey = Journey::default();
-        journey.start();
-        journey.choose_product("m365");
-        journey.choose_kind("technical");
-        journey.answer("m365-health", "incident", "2026-11-23T10:00:00+00:00");
+        let journey = incident_journey();
         let form = RequestForm {
             started_at: "2026-11-23T09:30".into(),
             ..filled()
         };
         let zone = Zone::named("Europe/Paris").unwrap();
-        let cx = Context {
-            id: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
-            now: "2026-11-23T10:05:00Z".parse().unwrap(),
-            zone: &zone,
-            locale: Locale::SOURCE,
-            user_agent: "test".into(),
-        };
+        let cx = context_in(&zone);
         let request = build(&journey, &form, &o, &rules, &cx);
         assert_eq!(request.validate(), vec![]);
         assert!(request.verify(&rules).matches);
