@@ -13,40 +13,8 @@ use serde_json::Value;
 /// The canonical JSON text of a value (sorted keys, no whitespace).
 pub fn canonical_json(v: &Value) -> String {
     let mut out = String::new();
-    write_canonical(v, &mut out);
+    crate::json::write_sorted(&mut out, v);
     out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            // Sort explicitly: serde_json's map may keep insertion order
-            // when another crate enables its `preserve_order` feature.
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            crate::sort::sort_by(&mut entries, |a, b| a.0.as_bytes() < b.0.as_bytes());
-            out.push('{');
-            for (i, (k, val)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                crate::json::quote(out, k);
-                out.push(':');
-                write_canonical(val, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => crate::json::write_value(out, other),
-    }
 }
 
 const K: [u32; 64] = [

@@ -101,6 +101,16 @@ pub fn quoted(s: &str) -> String {
 /// Appends `v` as compact JSON, exactly as its `Display` (`to_string`)
 /// writes it (members in the map's own order), without serde's serializer.
 pub fn write_value(out: &mut String, v: &serde_json::Value) {
+    write(out, v, false);
+}
+
+/// Appends `v` as compact JSON with every object's members sorted by the
+/// UTF-8 bytes of their keys (the canonical form [`crate::hash`] hashes).
+pub fn write_sorted(out: &mut String, v: &serde_json::Value) {
+    write(out, v, true);
+}
+
+fn write(out: &mut String, v: &serde_json::Value, sorted: bool) {
     use serde_json::Value;
     match v {
         Value::Null => out.push_str("null"),
@@ -113,19 +123,25 @@ pub fn write_value(out: &mut String, v: &serde_json::Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, item);
+                write(out, item, sorted);
             }
             out.push(']');
         }
         Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            if sorted {
+                // Explicitly: serde_json's map may keep insertion order when
+                // another crate enables its `preserve_order` feature.
+                crate::sort::sort_by(&mut members, |a, b| a.0.as_bytes() < b.0.as_bytes());
+            }
             out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
+            for (i, (k, item)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 quote(out, k);
                 out.push(':');
-                write_value(out, item);
+                write(out, item, sorted);
             }
             out.push('}');
         }
