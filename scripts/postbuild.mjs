@@ -1,15 +1,13 @@
 // After `trunk build`: writes dist/frontline.js, the embed loader, with the
 // hashed asset names and their Subresource Integrity hashes baked in, so the
 // loader keeps one stable URL while the assets it loads are checked.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assetBlock, sri } from './dist.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
-// Trunk minifies index.html in release builds (Trunk.toml: minify), which
-// drops attribute quotes and may reorder attributes.
-const block = html.match(/<script\b[^>]*\bid="?frontline-assets"?[^>]*>(.*?)<\/script>/);
+const block = assetBlock(html);
 const css = html.match(/<link\b[^>]*\bhref="?\.\/([^"\s>]+\.css)"?/);
 if (!block || !css) throw new Error('dist/index.html lacks the asset block or the stylesheet: did trunk build run?');
 const names = JSON.parse(block[1]);
@@ -32,10 +30,9 @@ const glueSqueezed = glue
   .filter((line) => line && !line.startsWith('//'))
   .join('\n');
 writeFileSync(join(dist, assets.js), glueSqueezed + '\n');
-const sha384 = (text) => `sha384-${createHash('sha384').update(text).digest('base64')}`;
-const oldSri = sha384(glue);
+const oldSri = sri(glue);
 if (!html.includes(oldSri)) throw new Error(`dist/index.html lacks the SRI hash of ${assets.js}`);
-writeFileSync(join(dist, 'index.html'), html.replace(oldSri, sha384(glueSqueezed + '\n')));
+writeFileSync(join(dist, 'index.html'), html.replace(oldSri, sri(glueSqueezed + '\n')));
 
 // The default ruleset without insignificant white space: the same tokens, so
 // the same JSON (and the same canonical hash); the readable source stays in
@@ -61,8 +58,8 @@ if (JSON.stringify(JSON.parse(compact)) !== JSON.stringify(JSON.parse(rulesText)
 }
 writeFileSync(rulesFile, compact);
 
-const sri = (file) => `sha384-${createHash('sha384').update(readFileSync(join(dist, file))).digest('base64')}`;
-assets.sri = { js: sri(assets.js), wasm: sri(assets.wasm), css: sri(assets.css) };
+const fileSri = (file) => sri(readFileSync(join(dist, file)));
+assets.sri = { js: fileSri(assets.js), wasm: fileSri(assets.wasm), css: fileSri(assets.css) };
 const source = readFileSync(new URL('../loader/frontline.js', import.meta.url), 'utf8');
 if (!source.includes('__FRONTLINE_ASSETS__')) throw new Error('loader/frontline.js lacks the __FRONTLINE_ASSETS__ placeholder');
 // A light, safe squeeze (the loader has a 3 KB gzip budget): drop whole-line

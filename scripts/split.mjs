@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assetBlock, sri } from './dist.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const linked = 'target/wasm32-unknown-unknown/release/frontline-portal.wasm';
@@ -28,7 +29,6 @@ function run(cmd, args, quiet = /^$/) {
   if (status !== 0) throw new Error(`split: ${cmd} failed (${status})`);
 }
 const hashName = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 /** `text` with `from` replaced by `to`, which must occur exactly once. */
 function replaceOnce(text, from, to, what) {
   const at = text.indexOf(from);
@@ -79,7 +79,7 @@ try {
 
   // Trunk's glue and module make way; index.html names ours.
   let html = readFileSync(join(dist, 'index.html'), 'utf8');
-  const block = html.match(/<script\b[^>]*\bid="?frontline-assets"?[^>]*>(.*?)<\/script>/);
+  const block = assetBlock(html);
   if (!block) throw new Error('split: dist/index.html lacks the asset block: did trunk build run?');
   const old = JSON.parse(block[1]);
   for (const [oldPath, name, bytes] of [[old.js, glueName, glue], [old.wasm, mainName, mainWasm]]) {
