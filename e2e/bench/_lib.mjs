@@ -109,6 +109,17 @@ export function prepareSite({ bigRuleset = false } = {}) {
   }
   const bench = join(site, 'bench');
   cpSync(join(ROOT, 'public', 'bench'), bench, { recursive: true });
+  // The host pages compared must be the same article: embed, peer and the
+  // static floor are plain.html plus their own lines, made here.
+  const article = readFileSync(join(bench, 'plain.html'), 'utf8');
+  const variant = (name, { head = '', body }) => writeFileSync(join(bench, name),
+    article.replace('  </head>', `${head}  </head>`).replace('  </body>', `${body}  </body>`));
+  variant('embed.html', { body: '    <script src="../frontline.js" data-config="../rules/default.json" defer></script>\n' });
+  variant('peer.html', { body: '    <script type="module" src="peer.js"></script>\n' });
+  variant('static-first-step.html', {
+    head: '    <link rel="stylesheet" href="static-first-step.css" />\n',
+    body: readFileSync(join(bench, 'static-first-step.body.html'), 'utf8').replace(/^<!--[\s\S]*?-->\n/, ''),
+  });
   writeFileSync(join(bench, 'portal.css'), readFileSync(join(site, portalAssets(site).css)));
   if (existsSync(join(PEER.dir, 'dist', 'web.js'))) {
     mkdirSync(join(bench, 'peer'), { recursive: true });

@@ -48,7 +48,7 @@ console.log(`## Host page cost before open (issue 7)
 What the one-tag embed (\`<script src="frontline.js" data-config=… defer>\`)
 adds to a partner's plain article page before the visitor opens the portal:
 \`public/bench/plain.html\` (an article with its stylesheet and one SVG figure)
-versus \`public/bench/embed.html\` (the same page plus the tag), served by the
+versus \`bench/embed.html\` (the same page plus the tag), served by the
 release dev server under the strict CSP, in headless Chromium on loopback.
 Each of ${RUNS} runs (plus one warm-up) loads both pages, in alternating order,
 each in a fresh browser context with the HTTP cache disabled; it waits for

@@ -75,7 +75,7 @@ protocol: \`HeapProfiler.collectGarbage\`, then \`Runtime.getHeapUsage\`
 (\`WebAssembly.Memory\` \`buffer.byteLength\`, read through the wasm-bindgen
 glue \`${assets.js}\`, whose \`initSync()\` returns the live exports), on the plain
 article page (\`public/bench/plain.html\`) and the same page with the embed
-(\`public/bench/embed.html\`): before open, at the first step after the
+(\`bench/embed.html\`): before open, at the first step after the
 launcher's click, and after a complete flow (welcome → Microsoft 365 →
 billing → dispute → outcome → form → review → send → "Sent", the request
 stored by the loopback intake). ${RUNS} runs (plus one warm-up), each in a

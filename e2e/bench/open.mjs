@@ -99,10 +99,10 @@ console.log(`## Open → first step interactive (issue 7)
 
 From the launcher's click to the welcome screen's primary button ("Get help")
 visible and enabled, and to the next frame painted after that, on the plain
-article page with the embed (\`public/bench/embed.html\`), versus the physical
+article page with the embed (\`bench/embed.html\`), versus the physical
 floor: the same page with a static launcher that fetches the portal's
 stylesheet and inserts the welcome screen's markup (captured from the portal)
-into a Shadow DOM (\`public/bench/static-first-step.html\`, no WebAssembly, no
+into a Shadow DOM (\`bench/static-first-step.html\`, no WebAssembly, no
 framework, no ruleset). Measured in the page: \`performance.now()\` at a
 programmatic \`click()\` on the launcher (no hover first, so the loader's
 prefetch on intent does not start early: the worst case), a
