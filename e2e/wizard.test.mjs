@@ -143,6 +143,9 @@ test('the whole flow works with the keyboard alone, from welcome to a sent reque
   await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   const isFocused = (pred) => page.evaluate(pred);
+  // Each new step's heading takes focus a frame after it is drawn: tabbing
+  // before that would race it (seen under load), so wait for it first.
+  const onHeading = () => page.waitForFunction(() => document.activeElement?.classList.contains('fl-step__title'));
   /** Tabs forward until the element with this id / test id has focus. */
   const tabTo = async (selector) => {
     for (let i = 0; i < 60; i++) {
@@ -156,17 +159,21 @@ test('the whole flow works with the keyboard alone, from welcome to a sent reque
 
   await press('[data-testid=start]');
   await page.getByTestId('step-product').waitFor();
+  await onHeading();
   assert.ok(await isFocused(() => document.activeElement?.classList.contains('fl-step__title')), 'focus on the new heading');
   await press('[data-testid=product-m365]');
   await page.getByTestId('step-kind').waitFor();
+  await onHeading();
   await press('[data-testid=kind-billing]');
   await page.locator('[data-node="billing-what"]').waitFor();
+  await onHeading();
   await press('[data-testid=answer-dispute]');
   await page.getByTestId('step-outcome').waitFor();
   await page.waitForFunction(() => document.activeElement?.dataset.testid === 'outcome-headline');
   assert.match(await page.getByTestId('announcer').innerText(), /escalates this to Microsoft/);
   await press('[data-testid=outcome-next]');
   await page.getByTestId('step-form').waitFor();
+  await onHeading();
   await type('fl-name', 'Kay Board');
   await type('fl-email', 'kay@contoso.example');
   await type('fl-company', 'Contoso');
@@ -175,6 +182,7 @@ test('the whole flow works with the keyboard alone, from welcome to a sent reque
   await type('fl-description', 'Sent without a mouse.');
   await press('[data-testid=to-review]');
   await page.getByTestId('step-review').waitFor();
+  await onHeading();
   await press('[data-testid=send]');
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('reference').innerText(), /FL-\d+/);
