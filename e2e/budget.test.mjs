@@ -20,10 +20,11 @@ const OPEN_GOAL = 120 * KB;
  * bytes, saying so and by how much in the commit (the last raise: +1.8 KB
  * for the outbox fixes of the delivery review: a refused Web Lock, a lock
  * miss, a stale tab copy, a request storage would not save). The last
- * saving: the request part split into its own module (236 → 188 KiB).
+ * saving: std rebuilt for size with panics that abort at once (188 →
+ * 169 KiB; scripts/build.sh).
  * (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 188 * KB;
+const OPEN_CEILING = 169 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;

@@ -12,6 +12,11 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
+# Where rustup keeps the standard library's source (the rust-src component).
+std_source() {
+  echo "$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+}
+
 # True when node_modules holds exactly what package-lock.json asks for.
 lock_matches_installed() {
   [ -f node_modules/.package-lock.json ] || return 1

@@ -41,6 +41,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The standard library's source and its dependencies, for the release
+#     build's size (scripts/build.sh rebuilds std for the portal's
+#     WebAssembly). Fetched here because the build itself runs offline.
+if [ ! -f "$(std_source)/Cargo.lock" ]; then
+  step "adding the rust-src component (the standard library's source)"
+  rustup component add rust-src
+fi
+if ! RUSTC_BOOTSTRAP=1 cargo fetch --offline --manifest-path "$(std_source)/Cargo.toml" >/dev/null 2>&1; then
+  step "fetching the standard library's dependencies (first time only)"
+  RUSTC_BOOTSTRAP=1 cargo fetch --manifest-path "$(std_source)/Cargo.toml" --quiet
+fi
+
 # 2. Trunk, at the one version that builds with this machine's rustc.
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   step "installing trunk $TRUNK_VERSION (first time only: about 10 minutes on 2 cores)"
