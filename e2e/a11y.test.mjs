@@ -109,7 +109,7 @@ test('the resolved, queued, earlier-requests and unavailable screens pass axe to
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   // The request form could not be loaded (its part of the code).
   const cut = await context.newPage();
-  await cut.route(/frontline-part-[0-9a-f]+\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await cut.route(/frontline-part-request-[0-9a-f]+\.wasm$/, (route) => route.abort('internetdisconnected'));
   await cut.goto(h.server.portal);
   await toDisputeForm(cut);
   await cut.getByTestId('step-part-failed').waitFor();

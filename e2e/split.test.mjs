@@ -1,7 +1,10 @@
-// Code splitting: the request part (form, review, delivery, courier) is a
-// second WebAssembly module. Opening the portal does not fetch it; reaching
-// an answer does; a failed or tampered fetch is told to the customer, who
-// keeps the journey and can try again.
+// Code splitting: the steps after the welcome screen (the diagnosis part)
+// and the request form, review, delivery and courier (the request part) are
+// WebAssembly modules of their own, with a chunk of code both use. Opening
+// the portal fetches none of them; heading for "Start" fetches the
+// diagnosis part; reaching an answer fetches the request part; a failed or
+// tampered fetch is told to the customer, who keeps the journey and can try
+// again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -9,14 +12,18 @@ import { join } from 'node:path';
 import { ROOT, harness, watchErrors } from './support.mjs';
 
 const h = harness();
-const parts = readdirSync(join(ROOT, 'dist')).filter((f) => /^frontline-part-[0-9a-f]{16}\.wasm$/.test(f));
-const isPart = (url) => /\/frontline-part-[0-9a-f]{16}\.wasm$/.test(new URL(url).pathname);
+const PART = /^frontline-part-(\w+)-[0-9a-f]{16}\.wasm$/;
+const parts = readdirSync(join(ROOT, 'dist')).filter((f) => PART.test(f));
+/** The dist/ file of the part labelled `label` ("diagnosis", "request", "shared"). */
+const part = (label) => parts.find((f) => f.match(PART)[1] === label);
+const fileOf = (url) => new URL(url).pathname.split('/').pop();
+const isPart = (url, label) => { const m = fileOf(url).match(PART); return m !== null && (!label || m[1] === label); };
 
 async function open(context) {
   const page = await context.newPage();
   const errors = await watchErrors(page);
   const parts = [];
-  page.on('request', (r) => { if (isPart(r.url())) parts.push(new URL(r.url()).pathname.slice(1)); });
+  page.on('request', (r) => { if (isPart(r.url())) parts.push(fileOf(r.url())); });
   await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   return { page, errors, parts };
@@ -34,30 +41,67 @@ const headingFocused = (page, testid) => page.waitForFunction(
   (id) => document.activeElement?.classList.contains('fl-step__title')
     && document.activeElement.closest(`[data-testid="${id}"]`) !== null, testid, { timeout: 5000 });
 
-test('the build has exactly one request part', () => {
-  assert.equal(parts.length, 1, `dist/ holds ${parts.join(', ') || 'no part'}`);
+test('the build has a diagnosis part, a request part and the code they share', () => {
+  assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['diagnosis', 'request', 'shared'], `dist/ holds ${parts.join(', ')}`);
 });
 
-test('the request part is fetched once an answer is shown, not when the portal opens', async () => {
+/** Resolves once `file` has arrived in the page. */
+const arrived = (page, file) => page.waitForFunction((f) => performance.getEntriesByType('resource')
+  .some((e) => e.name.endsWith(`/${f}`) && e.responseEnd > 0), file);
+
+test('opening the portal fetches no part; heading for Start fetches the diagnosis part; an answer, the request part', async () => {
   const context = await h.browser.newContext();
   const { page, errors, parts: fetched } = await open(context);
   await page.waitForTimeout(300);
-  assert.deepEqual(fetched, [], 'opening the portal fetched the request part');
+  assert.deepEqual(fetched, [], 'opening the portal fetched a part');
+  await page.getByTestId('start').hover();
+  await arrived(page, part('diagnosis'));
+  assert.deepEqual(fetched.sort(), [part('diagnosis'), part('shared')].sort());
   await toOutcome(page);
-  await page.waitForFunction(() => performance.getEntriesByType('resource')
-    .some((e) => /frontline-part-/.test(e.name) && e.responseEnd > 0));
-  assert.deepEqual(fetched, parts);
+  await arrived(page, part('request'));
   await page.getByTestId('outcome-next').click();
   await page.getByTestId('step-form').waitFor();
-  assert.deepEqual(fetched, parts, 'fetched once');
+  assert.deepEqual(fetched.sort(), parts.slice().sort(), 'each part fetched once');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('keyboard users fetch the diagnosis part by moving focus to Start', async () => {
+  const context = await h.browser.newContext();
+  const { page, errors, parts: fetched } = await open(context);
+  await page.getByTestId('start').focus();
+  await arrived(page, part('diagnosis'));
+  assert.ok(fetched.includes(part('diagnosis')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('when the diagnosis part cannot be fetched, the customer is told, stays started and can try again', async () => {
+  const context = await h.browser.newContext();
+  let offline = true;
+  await context.route((url) => isPart(url.href, 'diagnosis'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  const { page, errors } = await open(context);
+  await page.getByTestId('start').click();
+  await page.getByTestId('step-part-failed').waitFor();
+  await headingFocused(page, 'step-part-failed');
+  await page.waitForFunction(() => document.querySelector('[data-testid="announcer"]')?.textContent
+    === 'The next step could not be loaded');
+  assert.equal(await page.locator('[aria-current="step"]').textContent(), 'Product');
+  offline = false;
+  await page.getByTestId('part-retry').click();
+  await page.getByTestId('step-product').waitFor();
+  await headingFocused(page, 'step-product');
+  // One history entry for starting, not one per attempt.
+  await page.goBack();
+  await page.getByTestId('step-welcome').waitFor();
+  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
   await context.close();
 });
 
 test('when the request part cannot be fetched, the customer is told, keeps the journey and can try again', async () => {
   const context = await h.browser.newContext();
   let offline = true;
-  await context.route((url) => isPart(url.href), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  await context.route((url) => isPart(url.href, 'request'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
   const { page, errors } = await open(context);
   await toOutcome(page);
   await page.getByTestId('outcome-next').click();
@@ -78,7 +122,7 @@ test('when the request part cannot be fetched, the customer is told, keeps the j
 
 test('a request part that fails its integrity check is never run', async () => {
   const context = await h.browser.newContext();
-  await context.route((url) => isPart(url.href), async (route) => {
+  await context.route((url) => isPart(url.href, 'request'), async (route) => {
     const response = await route.fetch();
     const body = await response.body();
     body[body.length - 1] ^= 0xff; // one flipped byte

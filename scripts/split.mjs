@@ -1,11 +1,13 @@
 // After `trunk build`, before postbuild.mjs: code splitting. Cuts the parts
-// the portal loads only when needed (the request part, src/request_part.rs)
-// out of the WebAssembly that Trunk's cargo build linked (with relocations,
+// the portal loads only when needed (src/diagnosis_part.rs,
+// src/request_part.rs, and a chunk of code both use) out of the
+// WebAssembly that Trunk's cargo build linked (with relocations,
 // .cargo/config.toml), then puts in dist/, instead of Trunk's glue and
 // module:
 // - the main module (wasm-bindgen with --keep-lld-exports: the parts link
 //   against its table, memory and functions), optimised with wasm-opt;
-// - each part, optimised, named by its content, fetched with its SRI hash;
+// - each part, optimised, named by what it holds and its content
+//   (frontline-part-request-<hash>.wasm), fetched with its SRI hash;
 // - the glue, with wasm-split's small loader inlined, so opening the portal
 //   costs no extra request and every byte of code it runs is checked.
 // index.html's asset names and hashes follow. Tools: wasm-split-cli
@@ -59,7 +61,10 @@ try {
   const written = [[mainName, mainWasm]];
   for (const part of parts) {
     const bytes = optimise(join(work, part));
-    const name = `frontline-part-${hashName(bytes)}.wasm`;
+    // Named for what it holds (`split_request_part.wasm` → "request"; a
+    // chunk of code two parts share → "shared") and by its content.
+    const label = part.match(/^split_(\w+?)_part\.wasm$/)?.[1] ?? 'shared';
+    const name = `frontline-part-${label}-${hashName(bytes)}.wasm`;
     loader = replaceOnce(loader, `fetch(new URL("./${part}", import.meta.url))`,
       `fetch(new URL("./${name}", import.meta.url), { integrity: "${sri(bytes)}" })`, `fetch of ${part}`);
     written.push([name, bytes]);
@@ -70,11 +75,15 @@ try {
   const loads = [...loader.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
   loader = loader.replace(/^export const /gm, 'const ');
   let glue = readFileSync(join(work, 'bg', 'portal.js'), 'utf8');
-  const importLine = glue.match(/^import \* as (\w+) from "\.\/__wasm_split\.js";?\n/m);
-  if (!importLine) throw new Error('split: the glue does not import ./__wasm_split.js');
-  glue = glue.replace(importLine[0], '');
+  // wasm-bindgen imports the loader once per split point that uses it.
+  const imports = [...glue.matchAll(/^import \* as (\w+) from "\.\/__wasm_split\.js";?\n/gm)];
+  if (imports.length === 0) throw new Error('split: the glue does not import ./__wasm_split.js');
+  for (const [line] of imports) glue = glue.replace(line, '');
   glue = replaceOnce(glue, "'portal_bg.wasm'", `'${mainName}'`, 'default module path in the glue');
-  glue += `\n// wasm-split's loader for the parts (scripts/split.mjs)\n${loader}\nconst ${importLine[1]} = { ${loads.join(', ')} };\n`;
+  glue += `\n// wasm-split's loader for the parts (scripts/split.mjs)\n${loader}\n`;
+  const [first, ...others] = imports.map((m) => m[1]);
+  glue += `const ${first} = { ${loads.join(', ')} };\n`;
+  for (const name of others) glue += `const ${name} = ${first};\n`;
   const glueName = `frontline-${hashName(glue)}.js`;
 
   // Trunk's glue and module make way; index.html names ours.

@@ -8,10 +8,12 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
+use crate::diagnosis_part::{self, DiagnosisSlot};
 use crate::host::{emit, HostCommands};
 use crate::i18n::{Key, Locale};
+use crate::part::{self, Loaded};
 use crate::request_part::{RequestPartSlot, RequestPartView};
-use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved, Welcome};
+use crate::screens::Welcome;
 use crate::storage;
 use crate::wizard::{Journey, Screen, Stage};
 
@@ -277,6 +279,15 @@ pub fn Progress(stage: Signal<Stage>) -> impl IntoView {
     }
 }
 
+/// What the wizard shows: a screen, or the wait for (or failure of) the
+/// part that draws it, with the stage the journey is at meanwhile.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Screen(Screen),
+    Waiting(Stage),
+    Failed(Stage),
+}
+
 /// The wizard over a loaded ruleset: one screen at a time, computed from the
 /// customer's journey by the rules core.
 #[component]
@@ -330,8 +341,34 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         rules.partner.name.clone(),
         rules.fallback_contact.email.clone(),
     );
-    let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
-    let stage = Signal::derive(move || screen.with(Screen::stage));
+    // Every step after the welcome screen comes in its own module: loaded
+    // on the customer's intent to start (see `Welcome`), on starting, or
+    // now for a journey already started.
+    let diagnosis = DiagnosisSlot::in_current_owner();
+    provide_context(diagnosis);
+    Effect::new(move |_| {
+        if journey.with(|j| j.started) {
+            diagnosis_part::load(diagnosis);
+        }
+    });
+    let screen = Memo::new(move |_| {
+        journey.with(|j| {
+            if !j.started {
+                return Shown::Screen(Screen::Welcome);
+            }
+            match diagnosis.state() {
+                Loaded::Ready(part) => Shown::Screen((part.screen)(j, &rules)),
+                Loaded::Failed => Shown::Failed(j.stage_hint()),
+                Loaded::Idle | Loaded::Loading => Shown::Waiting(j.stage_hint()),
+            }
+        })
+    });
+    let stage = Signal::derive(move || {
+        screen.with(|shown| match shown {
+            Shown::Screen(screen) => screen.stage(),
+            Shown::Waiting(stage) | Shown::Failed(stage) => *stage,
+        })
+    });
 
     // After the customer acts, move focus to the new step's heading and
     // announce it, so keyboard and screen-reader users follow along. Not on
@@ -372,8 +409,18 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // Each new screen: a history entry (unless the browser's history moved
     // us here), an event for the host, focus on its heading and an
     // announcement for screen readers.
-    Effect::new(move |previous: Option<Screen>| {
-        let current = screen.get();
+    // While a part is on its way nothing of this happens: the screen after
+    // it is compared with the last one shown. A failure screen is focused.
+    Effect::new(move |previous: Option<Option<Screen>>| {
+        let previous = previous.flatten();
+        let current = match screen.get() {
+            Shown::Screen(current) => current,
+            Shown::Failed(_) => {
+                shown.announce_and_focus();
+                return previous;
+            }
+            Shown::Waiting(_) => return previous,
+        };
         // Most answers offer a request: fetch its part while the customer reads.
         if matches!(current, Screen::Step(frontline_core::Step::Outcome(_))) {
             request_part.load();
@@ -393,7 +440,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             shown.announce_and_focus();
         }
         from_history.set_value(false);
-        current
+        Some(current)
     });
 
     view! {
@@ -413,16 +460,15 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         <div class="fl-wizard" node_ref=body>
             {move || {
                 locale.track();
+                let l = locale.get_untracked();
                 match screen.get() {
-                Screen::Welcome => view! { <Welcome /> }.into_any(),
-                Screen::Step(frontline_core::Step::ChooseProduct { products }) => view! { <ProductChoice products /> }.into_any(),
-                Screen::Step(frontline_core::Step::ChooseKind { product, kinds }) => view! { <KindChoice product kinds /> }.into_any(),
-                Screen::Step(frontline_core::Step::Ask { node }) => view! { <NodeView node /> }.into_any(),
-                Screen::Step(frontline_core::Step::Resolved { node }) => view! { <Resolved node /> }.into_any(),
-                Screen::Step(frontline_core::Step::Outcome(outcome)) => view! { <OutcomeView outcome=*outcome /> }.into_any(),
-                screen @ (Screen::Form(_) | Screen::Review(_) | Screen::Delivery { .. }) => view! { <RequestPartView screen /> }.into_any(),
-                Screen::Broken(error) => view! { <Broken error /> }.into_any(),
-            }}}
+                    Shown::Screen(Screen::Welcome) => view! { <Welcome /> }.into_any(),
+                    Shown::Screen(screen @ (Screen::Form(_) | Screen::Review(_) | Screen::Delivery { .. })) => view! { <RequestPartView screen /> }.into_any(),
+                    Shown::Screen(screen) => diagnosis.ready().map_or_else(|| ().into_any(), |part| (part.render)(screen)),
+                    Shown::Waiting(_) => part::pending_view(l),
+                    Shown::Failed(_) => part::failed_view(l, Key::StepsFailedTitle, move || diagnosis_part::load(diagnosis)),
+                }
+            }}
         </div>
         <Show when=move || !matches!(stage.get(), Stage::Welcome | Stage::Sent)>
             <div class="fl-nav">{move || {

@@ -11,7 +11,7 @@
 //! linked in and "loading" it is immediate.
 //!
 //! Loading can fail (offline, the file is gone after a redeploy): the
-//! customer is told, keeps the journey, and can try again.
+//! customer is told, keeps the journey, and can try again (`crate::part`).
 
 use frontline_core::IntakeAdapter;
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use crate::app::use_locale;
 use crate::delivery::Courier;
 use crate::i18n::Key;
+use crate::part::{self, Loaded, PartSlot};
 use crate::wizard::Screen;
 
 /// What the request part provides, as plain function pointers into it.
@@ -61,30 +62,20 @@ async fn load() -> Result<RequestPart, std::convert::Infallible> {
     Ok(request_part())
 }
 
-#[derive(Clone, Copy)]
-enum State {
-    Idle,
-    Loading,
-    Ready(RequestPart, Courier),
-    Failed,
-}
-
 /// The request part as the wizard sees it: whether it is loaded, and the
 /// courier once it is. Provided by the wizard, in its reactive owner.
 #[derive(Clone, Copy)]
 pub struct RequestPartSlot {
-    state: RwSignal<State>,
+    slot: PartSlot<(RequestPart, Courier)>,
     adapter: IntakeAdapter,
-    owner: StoredValue<Owner>,
 }
 
 impl RequestPartSlot {
     /// A slot for the wizard now being built; `adapter` is the ruleset's.
     pub fn new(adapter: IntakeAdapter) -> RequestPartSlot {
         RequestPartSlot {
-            state: RwSignal::new(State::Idle),
+            slot: PartSlot::in_current_owner(),
             adapter,
-            owner: StoredValue::new(Owner::current().expect("inside the wizard's owner")),
         }
     }
 
@@ -92,25 +83,11 @@ impl RequestPartSlot {
     /// courier starts in the wizard's owner, so it stops when the portal is
     /// unmounted.
     pub fn load(self) {
-        // Not when unmounted meanwhile, loaded, or on its way.
-        if !matches!(
-            self.state.try_get_untracked(),
-            Some(State::Idle | State::Failed)
-        ) {
-            return;
-        }
-        self.state.set(State::Loading);
-        leptos::task::spawn_local(async move {
-            let loaded = load().await.ok();
-            let Some(owner) = self.owner.try_get_value() else {
-                return; // unmounted meanwhile
-            };
-            let state = match loaded {
-                Some(part) => State::Ready(part, owner.with(|| (part.start_courier)(self.adapter))),
-                None => State::Failed,
-            };
-            let _ = self.state.try_set(state);
-        });
+        let adapter = self.adapter;
+        self.slot.load_with(
+            || async { load().await.ok() },
+            move |part: RequestPart| (part, (part.start_courier)(adapter)),
+        );
     }
 
     /// Loads the part now if this browser holds saved requests (of an
@@ -123,10 +100,7 @@ impl RequestPartSlot {
 
     /// The courier, once the part is loaded.
     pub fn courier(self) -> Option<Courier> {
-        match self.state.get_untracked() {
-            State::Ready(_, courier) => Some(courier),
-            _ => None,
-        }
+        self.slot.ready().map(|(_, courier)| courier)
     }
 }
 
@@ -141,33 +115,17 @@ pub fn use_request_part() -> RequestPartSlot {
 /// it is there, as for any new screen.
 #[component]
 pub fn RequestPartView(screen: Screen) -> impl IntoView {
-    let slot = use_request_part();
-    let on_screen = use_context::<crate::app::ScreenShown>().expect("inside the wizard");
-    slot.load();
-    let waited = !matches!(slot.state.get_untracked(), State::Ready(..));
+    let request = use_request_part();
+    request.load();
+    let waited = request.slot.ready().is_none();
     move || {
         let l = use_locale().get_untracked();
-        let state = slot.state.get();
-        // A screen that replaces the status line is announced and focused
-        // like any new screen (the wizard did so for the status line).
-        if waited && matches!(state, State::Ready(..) | State::Failed) {
-            on_screen.announce_and_focus();
-        }
+        let state = request.slot.state();
+        part::announce_when_settled(waited, &state);
         match state {
-            State::Ready(part, _) => (part.render)(screen.clone()),
-            State::Failed => view! {
-                <section class="fl-step" data-testid="step-part-failed">
-                    <h1 class="fl-step__title" tabindex="-1">{l.t(Key::PartFailedTitle)}</h1>
-                    <p>{l.t(Key::PartFailedBody)}</p>
-                    <button class="fl-button fl-button--primary" data-testid="part-retry"
-                        on:click=move |_| slot.load()>{l.t(Key::FailedRetry)}</button>
-                </section>
-            }
-            .into_any(),
-            State::Idle | State::Loading => view! {
-                <p class="fl-portal__loading" role="status" data-testid="part-loading">{l.t(Key::Loading)}</p>
-            }
-            .into_any(),
+            Loaded::Ready((part, _)) => (part.render)(screen.clone()),
+            Loaded::Failed => part::failed_view(l, Key::PartFailedTitle, move || request.load()),
+            Loaded::Idle | Loaded::Loading => part::pending_view(l),
         }
     }
 }
@@ -177,9 +135,9 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
 /// holds saved requests): on the welcome screen.
 #[component]
 pub fn EarlierRequestsSlot() -> impl IntoView {
-    let slot = use_request_part();
-    move || match slot.state.get() {
-        State::Ready(part, _) => (part.earlier)(),
+    let request = use_request_part();
+    move || match request.slot.state() {
+        Loaded::Ready((part, _)) => (part.earlier)(),
         _ => ().into_any(),
     }
 }

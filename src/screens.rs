@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::app::{text_of, use_locale, use_rules};
 use crate::clock;
+use crate::diagnosis_part;
 use crate::format;
 use crate::i18n::{Key, Locale};
 use crate::wizard::Journey;
@@ -83,6 +84,7 @@ pub fn Welcome() -> impl IntoView {
     let rules = use_rules();
     let l = use_locale().get_untracked();
     let journey = use_journey();
+    let diagnosis = diagnosis_part::use_diagnosis_part();
     let partner = rules.partner.name.clone();
     let partner_for_provided = partner.clone();
     let now = clock::now();
@@ -107,7 +109,12 @@ pub fn Welcome() -> impl IntoView {
             </p>
             <h2 class="fl-step__subtitle">{l.format(Key::WelcomeProvided, &[("partner", &partner_for_provided)])}</h2>
             <ul class="fl-list">{provided}</ul>
-            <button class="fl-button fl-button--primary" data-testid="start" on:click=move |_| journey.update(Journey::start)>
+            // The steps after this one come in their own module: fetched
+            // as soon as the customer heads for this button.
+            <button class="fl-button fl-button--primary" data-testid="start"
+                on:pointerenter=move |_| diagnosis_part::load(diagnosis)
+                on:focus=move |_| diagnosis_part::load(diagnosis)
+                on:click=move |_| journey.update(Journey::start)>
                 {l.t(Key::WelcomeStart)}
             </button>
             <h2 class="fl-step__subtitle">{l.t(Key::ContactTitle)}</h2>
