@@ -44,6 +44,18 @@ fn click(root: &web_sys::HtmlElement, selector: &str) {
         .click();
 }
 
+/// Waits until `selector` is on the page: a step after the welcome screen
+/// first loads its part (at once here, a few ticks of the task queue).
+async fn appears(root: &web_sys::HtmlElement, selector: &str) {
+    for _ in 0..20 {
+        if exists(root, selector) {
+            return;
+        }
+        leptos::task::tick().await;
+    }
+    panic!("{selector} did not appear");
+}
+
 fn mount_wizard(root: &web_sys::HtmlElement) -> impl Drop {
     // Tests share one page: start each from a clean session, as a new tab would.
     window()
@@ -68,7 +80,7 @@ async fn the_wizard_lists_every_product_then_the_kinds_of_the_one_chosen() {
     assert!(exists(&root, "[data-testid=step-welcome]"));
     assert!(texts(&root, "[data-testid=step-welcome]")[0].contains(&rules.partner.name));
     click(&root, "[data-testid=start]");
-    leptos::task::tick().await;
+    appears(&root, "[data-testid=step-product]").await;
 
     let names: Vec<String> = rules
         .products
@@ -103,7 +115,7 @@ async fn the_language_switcher_retranslates_the_screen_and_keeps_the_journey() {
     let root = container();
     let _mounted = mount_wizard(&root);
     click(&root, "[data-testid=start]");
-    leptos::task::tick().await;
+    appears(&root, "[data-testid=step-product]").await;
     let title = || texts(&root, "[data-testid=step-product] h1");
     assert_eq!(title(), vec![Locale::SOURCE.t(Key::ChooseProductTitle)]);
 
