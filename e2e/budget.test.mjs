@@ -30,7 +30,7 @@ const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
 const loaderText = () => readFileSync(join(dist, 'frontline.js'), 'utf8');
 /** The hashed asset names the build baked into the loader. */
-const assets = () => JSON.parse(loaderText().match(/const ASSETS = (\{.*?\});/)[1]);
+const assets = () => JSON.parse(loaderText().match(/(\{"js":.*?"sri":\{.*?\}\})/)[1]);
 const openFiles = () => { const a = assets(); return [a.js, a.wasm, a.css, 'rules/default.json']; };
 
 function breakdown(files) {

@@ -50,7 +50,7 @@ try {
     const output = `${input}.opt`;
     // wasm-split writes a name subsection binaryen does not know (the
     // names go anyway: --strip-debug); its warning about it is noise.
-    run('wasm-opt', ['-Oz', ...OPT_FLAGS, input, '-o', output], /^warning: unknown name subsection with id 3 at \d+$/);
+    run('wasm-opt', [...OPT_FLAGS, input, '-o', output], /^warning: unknown name subsection with id 3 at \d+$/);
     return readFileSync(output);
   };
   const mainWasm = optimise(join(work, 'bg', 'portal_bg.wasm'));

@@ -21,11 +21,11 @@ wasm-split-cli --target web --out-name portal "$wasm" "$work" >&2
 wasm-bindgen --target web --keep-lld-exports --keep-debug --out-dir "$work/bg" --out-name portal "$work/portal.wasm" >&2
 flags=$(sed 's/--strip-[a-z-]*//g' scripts/wasm-opt.flags)
 # shellcheck disable=SC2086
-wasm-opt -Oz -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
+wasm-opt -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
 part=$(ls "$work"/split_*.wasm | head -1)
 # shellcheck disable=SC2086
-wasm-opt -Oz -g $flags "$part" -o "$work/part.wasm" 2>/dev/null
-echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt -Oz -g\` with the"
+wasm-opt -g $flags "$part" -o "$work/part.wasm" 2>/dev/null
+echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt -g\` with the"
 echo "build's flags, then \`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module,"
 echo "before gzip; \"retained\" counts everything only reachable through the item. The name"
 echo "section (function names) exists only in this analysis build."

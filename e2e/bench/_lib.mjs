@@ -76,7 +76,7 @@ export function fileSize(path) {
 /** The loader's baked-in asset names ({js, wasm, css, sri}) in a site directory. */
 export function portalAssets(site = SITE ?? DIST) {
   const loader = readFileSync(join(site, 'frontline.js'), 'utf8');
-  const m = loader.match(/const ASSETS = (\{.*?"sri":\{.*?\}\});/);
+  const m = loader.match(/(\{"js":.*?"sri":\{.*?\}\})/);
   if (!m) throw new Error(`${site}/frontline.js has no asset list: run scripts/build.sh`);
   return JSON.parse(m[1]);
 }
