@@ -18,6 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetBlock, sri } from './dist.mjs';
+import { withoutExports } from './wasm-exports.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const linked = 'target/wasm32-unknown-unknown/release/frontline-portal.wasm';
@@ -53,7 +54,15 @@ try {
     run('wasm-opt', [...OPT_FLAGS, input, '-o', output], /^warning: unknown name subsection with id 3 at \d+$/);
     return readFileSync(output);
   };
-  const mainWasm = optimise(join(work, 'bg', 'portal_bg.wasm'));
+  // wasm-streams' classes, which Leptos' server functions bring and
+  // wasm-bindgen exports: a client-side portal never makes one. Out of the
+  // module (wasm-opt then drops their code) and of the glue (terser then
+  // drops the classes).
+  const bgWasm = join(work, 'bg', 'portal_bg.wasm');
+  const { wasm: stripped, dropped } = withoutExports(readFileSync(bgWasm), (name) => /^(__wbg_)?intounderlying/.test(name));
+  if (dropped.length === 0) throw new Error('split: wasm-streams exports not found: check the glue edit below');
+  writeFileSync(bgWasm, stripped);
+  const mainWasm = optimise(bgWasm);
   const mainName = `frontline-${hashName(mainWasm)}_bg.wasm`;
 
   // The parts' loader: fetches each part by its content name, checked.
@@ -75,6 +84,10 @@ try {
   const loads = [...loader.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
   loader = loader.replace(/^export const /gm, 'const ');
   let glue = readFileSync(join(work, 'bg', 'portal.js'), 'utf8');
+  for (const name of ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource']) {
+    glue = replaceOnce(glue, `export class ${name} `, `class ${name} `, `class ${name}`);
+    glue = replaceOnce(glue, `if (Symbol.dispose) ${name}.prototype[Symbol.dispose] = ${name}.prototype.free;\n`, '', `${name}'s dispose`);
+  }
   // wasm-bindgen imports the loader once per split point that uses it.
   const imports = [...glue.matchAll(/^import \* as (\w+) from "\.\/__wasm_split\.js";?\n/gm)];
   if (imports.length === 0) throw new Error('split: the glue does not import ./__wasm_split.js');

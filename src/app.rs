@@ -53,14 +53,34 @@ pub fn text_of(text: &frontline_core::Text) -> String {
 
 /// Renders `view` again whenever the customer changes language. Inside, UI
 /// strings are plain values read with `use_locale().get_untracked()`.
+/// The view is boxed and erased, so Leptos' render effect is compiled once
+/// for every caller instead of once per view type (smaller WebAssembly).
 fn in_language<V: IntoView + 'static>(
     view: impl Fn() -> V + Send + Sync + 'static,
 ) -> impl IntoView {
+    erased_in_language(Box::new(move || view().into_any()))
+}
+
+fn erased_in_language(view: Box<dyn Fn() -> AnyView + Send + Sync>) -> impl IntoView {
     let locale = use_locale();
-    move || {
+    dynamic(move || {
         locale.track();
         view()
-    }
+    })
+}
+
+/// A view drawn again whenever what `view` reads changes; boxed, so the
+/// render effect behind it is compiled once for every such view.
+pub fn dynamic(view: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    let view: Box<dyn Fn() -> AnyView + Send + Sync> = Box::new(view);
+    move || view()
+}
+
+/// An effect, boxed: one copy of Leptos' effect machinery serves every
+/// effect made here, where `Effect::new` is compiled once per closure.
+pub fn effect(f: impl Fn() + 'static) {
+    let f: Box<dyn Fn()> = Box::new(f);
+    Effect::new(move |_| f());
 }
 
 /// The languages the browser says the customer prefers, best first.
@@ -90,7 +110,7 @@ pub fn App(
     provide_context(UiLocale(locale));
     // `Frontline.setLocale("fr")` from the host page.
     if let Some(asked) = use_context::<HostCommands>().map(|c| c.locale) {
-        Effect::new(move |_| {
+        effect(move || {
             if let Some(chosen) = asked.get().as_deref().and_then(Locale::from_tag) {
                 locale.set(chosen);
             }
@@ -110,13 +130,13 @@ pub fn App(
                 {in_language(|| view! { <LanguageSwitcher /> })}
             </header>
             // Not rebuilt on a language change: the wizard keeps the journey.
-            {move || match ruleset.get() {
+            {dynamic(move || match ruleset.get() {
                 None => in_language(|| view! {
                     <p class="fl-portal__loading" role="status">{use_locale().get_untracked().t(Key::Loading)}</p>
                 }).into_any(),
                 Some(Ok(ruleset)) => view! { <Wizard ruleset /> }.into_any(),
                 Some(Err(error)) => in_language(move || view! { <ConfigProblem error=error.clone() /> }).into_any(),
-            }}
+            })}
         </div>
     }
 }
@@ -304,7 +324,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             .unwrap_or_default(),
     );
     provide_context(journey);
-    Effect::new(move |_| {
+    effect(move || {
         journey.with(|j| {
             if j.started {
                 storage::save(&saved_as, &j.to_json())
@@ -321,7 +341,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // `Frontline.prefill({...})` from the host page.
     if let Some(prefill) = use_context::<HostCommands>().map(|c| c.prefill) {
         let rules = rules.clone();
-        Effect::new(move |_| {
+        effect(move || {
             if let Some(p) = prefill.get() {
                 journey.update(|j| {
                     p.apply(&mut j.form);
@@ -346,7 +366,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // now for a journey already started.
     let diagnosis = DiagnosisSlot::in_current_owner();
     provide_context(diagnosis);
-    Effect::new(move |_| {
+    effect(move || {
         if journey.with(|j| j.started) {
             diagnosis_part::load(diagnosis);
         }
@@ -377,7 +397,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     provide_context(EventSource(body));
     // The partner's brand from the ruleset, as custom properties on the
     // portal (set through the CSSOM, which a strict CSP allows).
-    Effect::new(move |_| {
+    effect(move || {
         let Some(portal) = body
             .get()
             .and_then(|b| b.closest(".fl-portal").ok().flatten())
@@ -458,7 +478,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             {move || announcement.get()}
         </p>
         <div class="fl-wizard" node_ref=body>
-            {move || {
+            {dynamic(move || {
                 locale.track();
                 let l = locale.get_untracked();
                 match screen.get() {
@@ -468,7 +488,7 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                     Shown::Waiting(_) => part::pending_view(l),
                     Shown::Failed(_) => part::failed_view(l, Key::StepsFailedTitle, move || diagnosis_part::load(diagnosis)),
                 }
-            }}
+            })}
         </div>
         <Show when=move || !matches!(stage.get(), Stage::Welcome | Stage::Sent)>
             <div class="fl-nav">{move || {

@@ -118,7 +118,7 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
     let request = use_request_part();
     request.load();
     let waited = request.slot.ready().is_none();
-    move || {
+    crate::app::dynamic(move || {
         let l = use_locale().get_untracked();
         let state = request.slot.state();
         part::announce_when_settled(waited, &state);
@@ -127,7 +127,7 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
             Loaded::Failed => part::failed_view(l, Key::PartFailedTitle, move || request.load()),
             Loaded::Idle | Loaded::Loading => part::pending_view(l),
         }
-    }
+    })
 }
 
 /// Requests of a closed tab or an earlier visit that need the customer's
@@ -136,8 +136,8 @@ pub fn RequestPartView(screen: Screen) -> impl IntoView {
 #[component]
 pub fn EarlierRequestsSlot() -> impl IntoView {
     let request = use_request_part();
-    move || match request.slot.state() {
+    crate::app::dynamic(move || match request.slot.state() {
         Loaded::Ready((part, _)) => (part.earlier)(),
         _ => ().into_any(),
-    }
+    })
 }
