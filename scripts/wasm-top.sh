@@ -16,22 +16,27 @@ wasm=target/wasm32-unknown-unknown/release/frontline-portal.wasm
 [ -f "$wasm" ] || die "$wasm is missing: run scripts/build.sh first"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The same split as scripts/split.mjs: the module opened first, then the part.
+# The same split as scripts/split.mjs: the module opened first, then the parts.
 wasm-split-cli --target web --out-name portal "$wasm" "$work" >&2
 wasm-bindgen --target web --keep-lld-exports --keep-debug --out-dir "$work/bg" --out-name portal "$work/portal.wasm" >&2
 flags=$(sed 's/--strip-[a-z-]*//g' scripts/wasm-opt.flags)
 # shellcheck disable=SC2086
 wasm-opt -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
-part=$(ls "$work"/split_*.wasm | head -1)
-# shellcheck disable=SC2086
-wasm-opt -g $flags "$part" -o "$work/part.wasm" 2>/dev/null
+for part in diagnosis request; do
+  # shellcheck disable=SC2086
+  wasm-opt -g $flags "$work/split_${part}_part.wasm" -o "$work/$part.wasm" 2>/dev/null
+done
 echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt -g\` with the"
 echo "build's flags, then \`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module,"
 echo "before gzip; \"retained\" counts everything only reachable through the item. The name"
 echo "section (function names) exists only in this analysis build."
-for m in main part; do
+for m in main diagnosis request; do
   echo
-  if [ "$m" = main ]; then echo "The module loaded when the portal opens:"; else echo "The request part, loaded when needed:"; fi
+  case $m in
+    main) echo "The module loaded when the portal opens:" ;;
+    diagnosis) echo "The diagnosis part, loaded when the customer heads for Start:" ;;
+    request) echo "The request part, loaded at an answer:" ;;
+  esac
   echo
   echo '```'
   twiggy top -n 20 --retained "$work/$m.wasm" | cut -c1-150
