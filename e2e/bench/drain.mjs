@@ -107,7 +107,10 @@ async function run(browser, index) {
     log(`run ${index + 1}: ${queued} saved; draining`);
     const started = performance.now();
     await page.goto(server.portal);
-    await Promise.race([drained, new Promise((_, no) => setTimeout(() => no(new Error(`not drained after 10 min: ${accepted.size} accepted`)), 600_000))]);
+    let timer;
+    const timeout = new Promise((_, no) => { timer = setTimeout(() => no(new Error(`not drained after 10 min: ${accepted.size} accepted`)), 600_000); });
+    // The timer is cleared, or node would wait for it after the last run (10 minutes).
+    await Promise.race([drained, timeout]).finally(() => clearTimeout(timer));
     clearInterval(progress);
     const seconds = (drainedAt - started) / 1000;
     // Acknowledged requests nobody shows are forgotten a few seconds later.
