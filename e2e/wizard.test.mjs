@@ -206,6 +206,26 @@ test('the browser\'s back and forward buttons walk the journey', async () => {
   await context.close();
 });
 
+test('after a reload the journey comes back (read by the diagnosis part) without taking focus, and the browser\'s back still walks it', async () => {
+  const { context, page, errors } = await open();
+  await page.goto(h.server.portal);
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-billing').click();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  await page.reload();
+  await page.locator('[data-node="billing-what"]').waitFor();
+  assert.equal(await page.locator('[aria-current="step"]').textContent(), 'Diagnosis');
+  await page.waitForTimeout(100);
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'a restored journey does not steal focus');
+  await page.goBack();
+  await page.getByTestId('step-kind').waitFor();
+  await page.goBack();
+  await page.getByTestId('step-product').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('help stays in the same place on every screen (consistent help)', async () => {
   const { context, page } = await open();
   await page.goto(h.server.portal);

@@ -8,7 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{fetch_ruleset, ConfigError};
-use crate::diagnosis_part::{self, DiagnosisSlot};
+use crate::diagnosis_part::{self, DiagnosisPart, DiagnosisSlot};
 use crate::host::{emit, HostCommands};
 use crate::i18n::{Key, Locale};
 use crate::part::{self, Loaded};
@@ -315,33 +315,51 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     let locale = use_locale();
     let rules = Arc::new(ruleset);
     provide_context(Rules(rules.clone()));
+    // Every step after the welcome screen comes in its own module, with the
+    // journey's JSON: loaded on the customer's intent to start (see
+    // `Welcome`), on starting, or now for a journey already started.
+    let diagnosis = DiagnosisSlot::in_current_owner();
+    provide_context(diagnosis);
     // Progress survives a reload of this tab, and is stored only once the
-    // customer has started.
+    // customer has started. A saved journey (or one from the browser's
+    // history) waits here as text until the diagnosis part can read it;
+    // meanwhile the journey is a started one, so that part is loading.
     let saved_as = format!("frontline.journey.{}", rules.id);
-    let journey = RwSignal::new(
-        storage::load(&saved_as)
-            .and_then(|text| Journey::from_json(&text))
-            .unwrap_or_default(),
-    );
+    let unread = RwSignal::new(storage::load(&saved_as));
+    let journey = RwSignal::new(Journey {
+        started: unread.with_untracked(Option::is_some),
+        ..Journey::default()
+    });
     provide_context(journey);
+    let read = move |part: DiagnosisPart, text: &str| (part.read_journey)(text).unwrap_or_default();
     effect(move || {
-        journey.with(|j| {
-            if j.started {
-                storage::save(&saved_as, &j.to_json())
-            } else {
-                storage::remove(&saved_as)
+        if let Loaded::Ready(part) = diagnosis.state() {
+            if let Some(text) = unread.get() {
+                journey.set(read(part, &text));
+                unread.set(None);
             }
-        })
+        }
+    });
+    effect(move || {
+        if !journey.with(|j| j.started) {
+            storage::remove(&saved_as);
+        } else if let (Loaded::Ready(part), None) = (diagnosis.state(), unread.get()) {
+            journey.with(|j| storage::save(&saved_as, &(part.write_journey)(j)));
+        }
     });
     // The request form and the courier come in their own module: now if
     // requests of an earlier visit are saved, else once needed.
     let request_part = RequestPartSlot::new(rules.intake.adapter);
     provide_context(request_part);
     request_part.load_if_outbox_in_use();
-    // `Frontline.prefill({...})` from the host page.
+    // `Frontline.prefill({...})` from the host page, onto the journey once
+    // a saved one is read.
     if let Some(prefill) = use_context::<HostCommands>().map(|c| c.prefill) {
         let rules = rules.clone();
         effect(move || {
+            if unread.with(Option::is_some) {
+                return;
+            }
             if let Some(p) = prefill.get() {
                 journey.update(|j| {
                     p.apply(&mut j.form);
@@ -361,11 +379,6 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
         rules.partner.name.clone(),
         rules.fallback_contact.email.clone(),
     );
-    // Every step after the welcome screen comes in its own module: loaded
-    // on the customer's intent to start (see `Welcome`), on starting, or
-    // now for a journey already started.
-    let diagnosis = DiagnosisSlot::in_current_owner();
-    provide_context(diagnosis);
     effect(move || {
         if journey.with(|j| j.started) {
             diagnosis_part::load(diagnosis);
@@ -377,7 +390,10 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                 return Shown::Screen(Screen::Welcome);
             }
             match diagnosis.state() {
-                Loaded::Ready(part) => Shown::Screen((part.screen)(j, &rules)),
+                Loaded::Ready(part) if unread.with(Option::is_none) => {
+                    Shown::Screen((part.screen)(j, &rules))
+                }
+                Loaded::Ready(_) => Shown::Waiting(j.stage_hint()),
                 Loaded::Failed => Shown::Failed(j.stage_hint()),
                 Loaded::Idle | Loaded::Loading => Shown::Waiting(j.stage_hint()),
             }
@@ -414,12 +430,18 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
     // step the customer takes is a history entry holding the journey.
     let from_history = StoredValue::new(false);
     let popstate = window_event_listener(leptos::ev::popstate, move |e| {
-        let state = e.state().as_string();
-        let restored = state
-            .and_then(|s| Journey::from_json(&s))
-            .unwrap_or_default();
         from_history.set_value(true);
-        journey.set(restored);
+        match (e.state().as_string(), diagnosis.ready()) {
+            (Some(text), Some(part)) => journey.set(read(part, &text)),
+            (Some(text), None) => {
+                unread.set(Some(text));
+                journey.set(Journey {
+                    started: true,
+                    ..Journey::default()
+                });
+            }
+            (None, _) => journey.set(Journey::default()),
+        }
     });
     // Unmounting (the host's `destroy()`) leaves no listener behind.
     on_cleanup(move || popstate.remove());
@@ -446,8 +468,10 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             request_part.load();
         }
         if previous.is_some_and(|p| p != current) {
-            if !from_history.get_value() {
-                let state = journey.with_untracked(Journey::to_json);
+            // The part that writes the journey is loaded: the customer moved
+            // on from a screen it drew, or back to the welcome screen.
+            if let (false, Some(part)) = (from_history.get_value(), diagnosis.ready()) {
+                let state = journey.with_untracked(part.write_journey);
                 if let Ok(history) = window().history() {
                     let _ = history.push_state(&state.into(), "");
                 }
@@ -491,18 +515,10 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             })}
         </div>
         <Show when=move || !matches!(stage.get(), Stage::Welcome | Stage::Sent)>
-            <div class="fl-nav">{move || {
-                let l = locale.get();
-                view! {
-                <button class="fl-button fl-button--secondary" data-testid="back" on:click=move |_| {
-                    journey.update(|j| { j.back(); });
-                }>
-                    {l.t(Key::Back)}
-                </button>
-                <button class="fl-button fl-button--link" data-testid="restart" on:click=move |_| journey.update(Journey::restart)>
-                    {l.t(Key::StartOver)}
-                </button>
-            }}}</div>
+            {dynamic(move || match diagnosis.state() {
+                Loaded::Ready(part) => (part.nav)(),
+                _ => ().into_any(),
+            })}
         </Show>
     }
 }

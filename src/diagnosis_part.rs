@@ -11,8 +11,12 @@
 use frontline_core::{Ruleset, Step};
 use leptos::prelude::*;
 
+use crate::app::{dynamic, use_locale};
+use crate::i18n::Key;
 use crate::part::PartSlot;
-use crate::screens::{Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved};
+use crate::screens::{
+    use_journey, Broken, KindChoice, NodeView, OutcomeView, ProductChoice, Resolved,
+};
 use crate::wizard::{Journey, Screen};
 
 /// What the diagnosis part provides, as plain function pointers into it.
@@ -22,6 +26,12 @@ pub struct DiagnosisPart {
     pub screen: fn(&Journey, &Ruleset) -> Screen,
     /// Draws a step of the diagnosis (nothing for other screens).
     pub render: fn(Screen) -> AnyView,
+    /// Reads a journey saved as JSON (storage, the browser's history).
+    pub read_journey: fn(&str) -> Option<Journey>,
+    /// Writes a journey as JSON.
+    pub write_journey: fn(&Journey) -> String,
+    /// "Back" and "Start over", under every step after the welcome screen.
+    pub nav: fn() -> AnyView,
 }
 
 fn diagnosis_part() -> DiagnosisPart {
@@ -43,6 +53,29 @@ fn diagnosis_part() -> DiagnosisPart {
             Screen::Welcome | Screen::Form(_) | Screen::Review(_) | Screen::Delivery { .. } => {
                 ().into_any()
             }
+        },
+        read_journey: Journey::from_json,
+        write_journey: Journey::to_json,
+        nav: || {
+            let journey = use_journey();
+            let locale = use_locale();
+            dynamic(move || {
+                let l = locale.get();
+                view! {
+                    <div class="fl-nav">
+                        <button class="fl-button fl-button--secondary" data-testid="back" on:click=move |_| {
+                            journey.update(|j| { j.back(); });
+                        }>
+                            {l.t(Key::Back)}
+                        </button>
+                        <button class="fl-button fl-button--link" data-testid="restart" on:click=move |_| journey.update(Journey::restart)>
+                            {l.t(Key::StartOver)}
+                        </button>
+                    </div>
+                }
+                .into_any()
+            })
+            .into_any()
         },
     }
 }
