@@ -20,11 +20,11 @@ const OPEN_GOAL = 120 * KB;
  * bytes, saying so and by how much in the commit (the last raise: +1.8 KB
  * for the outbox fixes of the delivery review: a refused Web Lock, a lock
  * miss, a stale tab copy, a request storage would not save). The last
- * saving: the progress list redrawn whole instead of reactive attributes
- * (147 → 146 KiB).
+ * saving: the progress list redrawn whole instead of reactive attributes, and
+ * the nav under a memo instead of <Show> (147 → 145 KiB).
  * (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 146 * KB;
+const OPEN_CEILING = 145 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;

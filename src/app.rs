@@ -411,6 +411,8 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
             Shown::Waiting(stage) | Shown::Failed(stage) => *stage,
         })
     });
+    // "Back" and "Start over": under every step but the first and the last.
+    let nav_shown = Memo::new(move |_| !matches!(stage.get(), Stage::Welcome | Stage::Sent));
 
     // After the customer acts, move focus to the new step's heading and
     // announce it, so keyboard and screen-reader users follow along. Not on
@@ -520,11 +522,9 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                 }
             })}
         </div>
-        <Show when=move || !matches!(stage.get(), Stage::Welcome | Stage::Sent)>
-            {dynamic(move || match diagnosis.state() {
-                Loaded::Ready(part) => (part.nav)(),
-                _ => ().into_any(),
-            })}
-        </Show>
+        {dynamic(move || match (nav_shown.get(), diagnosis.state()) {
+            (true, Loaded::Ready(part)) => (part.nav)(),
+            _ => ().into_any(),
+        })}
     }
 }
