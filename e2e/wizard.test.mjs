@@ -206,15 +206,20 @@ test('the browser\'s back and forward buttons walk the journey', async () => {
   await context.close();
 });
 
-test('after a reload the journey comes back (read by the diagnosis part) without taking focus, and the browser\'s back still walks it', async () => {
-  const { context, page, errors } = await open();
-  await page.goto(h.server.portal);
+/** From the welcome screen to the billing question, then a reload of the tab. */
+async function toBillingQuestionThenReload(page) {
   await page.getByTestId('start').click();
   await page.getByTestId('product-m365').click();
   await page.getByTestId('kind-billing').click();
   await page.locator('[data-node="billing-what"]').waitFor();
   await page.reload();
   await page.locator('[data-node="billing-what"]').waitFor();
+}
+
+test('after a reload the journey comes back (read by the diagnosis part) without taking focus, and the browser\'s back still walks it', async () => {
+  const { context, page, errors } = await open();
+  await page.goto(h.server.portal);
+  await toBillingQuestionThenReload(page);
   assert.equal(await page.locator('[aria-current="step"]').textContent(), 'Diagnosis');
   await page.waitForTimeout(100);
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'a restored journey does not steal focus');
@@ -268,12 +273,7 @@ test('a reload keeps the customer\'s progress, and nothing is stored before they
     session: sessionStorage.length, local: localStorage.length, cookies: document.cookie,
   }));
   assert.deepEqual(storedBefore, { session: 0, local: 0, cookies: '' });
-  await page.getByTestId('start').click();
-  await page.getByTestId('product-m365').click();
-  await page.getByTestId('kind-billing').click();
-  await page.locator('[data-node="billing-what"]').waitFor();
-  await page.reload();
-  await page.locator('[data-node="billing-what"]').waitFor();
+  await toBillingQuestionThenReload(page);
   await page.getByTestId('restart').click();
   await page.getByTestId('step-welcome').waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'starting over forgets the journey');
