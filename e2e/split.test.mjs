@@ -87,6 +87,11 @@ test('when the diagnosis part cannot be fetched, the customer is told, stays sta
   await page.waitForFunction(() => document.querySelector('[data-testid="announcer"]')?.textContent
     === 'The next step could not be loaded');
   assert.equal(await page.locator('[aria-current="step"]').textContent(), 'Product');
+  // Not stuck: the welcome screen is one click away, and starting again fails again.
+  await page.getByTestId('restart').click();
+  await page.getByTestId('step-welcome').waitFor();
+  await page.getByTestId('start').click();
+  await page.getByTestId('step-part-failed').waitFor();
   offline = false;
   await page.getByTestId('part-retry').click();
   await page.getByTestId('step-product').waitFor();

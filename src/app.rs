@@ -518,7 +518,16 @@ pub fn Wizard(ruleset: Ruleset) -> impl IntoView {
                     Shown::Screen(screen @ (Screen::Form(_) | Screen::Review(_) | Screen::Delivery { .. })) => view! { <RequestPartView screen /> }.into_any(),
                     Shown::Screen(screen) => diagnosis.ready().map_or_else(|| ().into_any(), |part| (part.render)(screen)),
                     Shown::Waiting(_) => part::pending_view(l),
-                    Shown::Failed(_) => part::failed_view(l, Key::StepsFailedTitle, move || diagnosis_part::load(diagnosis)),
+                    // Not stuck: "Back" and "Start over" come with the part,
+                    // so the welcome screen is offered here.
+                    Shown::Failed(_) => view! {
+                        {part::failed_view(l, Key::StepsFailedTitle, move || diagnosis_part::load(diagnosis))}
+                        <div class="fl-nav">
+                            <button class="fl-button fl-button--link" data-testid="restart"
+                                on:click=move |_| journey.update(Journey::restart)>{l.t(Key::StartOver)}</button>
+                        </div>
+                    }
+                    .into_any(),
                 }
             })}
         </div>
