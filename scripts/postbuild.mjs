@@ -61,11 +61,10 @@ const fileSri = (file) => sri(readFileSync(join(dist, file)));
 assets.sri = { js: fileSri(assets.js), wasm: fileSri(assets.wasm), css: fileSri(assets.css) };
 const source = readFileSync(new URL('../loader/frontline.js', import.meta.url), 'utf8');
 if (!source.includes('__FRONTLINE_ASSETS__')) throw new Error('loader/frontline.js lacks the __FRONTLINE_ASSETS__ placeholder');
-// Minified as the classic script it is (the loader has a 3 KB gzip
-// budget), with a line that says where its source is;
-// the source stays readable in loader/.
-// The asset list goes in after minifying, as one JSON object (tests and
-// benchmarks read it back).
+// The loader, minified as the classic script it is (it has a 3 KB gzip
+// budget) under a line naming its readable source in loader/. The asset
+// list goes in after minifying, as one JSON object (tests and benchmarks
+// read it back).
 const loader = (await minify(source, {
   ...TERSER, module: false, format: { comments: false, preamble: '/*! Frontline loader, source: loader/frontline.js */' },
 })).code;

@@ -58,8 +58,11 @@ try {
   // wasm-bindgen exports: a client-side portal never makes one. Out of the
   // module (wasm-opt then drops their code) and of the glue (terser then
   // drops the classes).
+  // Their exports are `<class>_<method>` and `__wbg_<class>_free`, in lower case.
+  const UNUSED_CLASSES = ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource'];
+  const unusedPrefixes = UNUSED_CLASSES.flatMap((c) => [`${c.toLowerCase()}_`, `__wbg_${c.toLowerCase()}_`]);
   const bgWasm = join(work, 'bg', 'portal_bg.wasm');
-  const { wasm: stripped, dropped } = withoutExports(readFileSync(bgWasm), (name) => /^(__wbg_)?intounderlying/.test(name));
+  const { wasm: stripped, dropped } = withoutExports(readFileSync(bgWasm), (name) => unusedPrefixes.some((p) => name.startsWith(p)));
   if (dropped.length === 0) throw new Error('split: wasm-streams exports not found: check the glue edit below');
   writeFileSync(bgWasm, stripped);
   const mainWasm = optimise(bgWasm);
@@ -84,7 +87,7 @@ try {
   const loads = [...loader.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
   loader = loader.replace(/^export const /gm, 'const ');
   let glue = readFileSync(join(work, 'bg', 'portal.js'), 'utf8');
-  for (const name of ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource']) {
+  for (const name of UNUSED_CLASSES) {
     glue = replaceOnce(glue, `export class ${name} `, `class ${name} `, `class ${name}`);
     glue = replaceOnce(glue, `if (Symbol.dispose) ${name}.prototype[Symbol.dispose] = ${name}.prototype.free;\n`, '', `${name}'s dispose`);
   }

@@ -11,7 +11,7 @@
 use frontline_core::{Ruleset, Step};
 use leptos::prelude::*;
 
-use crate::app::{dynamic, use_locale};
+use crate::app::{in_language, use_locale};
 use crate::i18n::Key;
 use crate::part::PartSlot;
 use crate::screens::{
@@ -58,9 +58,8 @@ fn diagnosis_part() -> DiagnosisPart {
         write_journey: Journey::to_json,
         nav: || {
             let journey = use_journey();
-            let locale = use_locale();
-            dynamic(move || {
-                let l = locale.get();
+            in_language(move || {
+                let l = use_locale().get_untracked();
                 view! {
                     <div class="fl-nav">
                         <button class="fl-button fl-button--secondary" data-testid="back" on:click=move |_| {
@@ -73,7 +72,6 @@ fn diagnosis_part() -> DiagnosisPart {
                         </button>
                     </div>
                 }
-                .into_any()
             })
             .into_any()
         },
