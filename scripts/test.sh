@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 source scripts/lib.sh
 
+# A CI run compiles everything once: incremental caches would only take disk.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+step "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free before the tests"
+
 LOGS=e2e/artifacts/logs
 mkdir -p "$LOGS"
 passed=0
@@ -78,6 +82,7 @@ check "clippy wasm32 (app, split build)" cargo clippy -p frontline --target wasm
 # Core's tests use native-only dev-dependencies (proptest, chrono-tz): lint its library for wasm32.
 check "clippy wasm32 (core)" cargo clippy -p frontline-core --target wasm32-unknown-unknown --lib --color never -- -D warnings
 
+step "disk: target/ holds $(du -sh target 2>/dev/null | cut -f1); $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 if [ "${#failed_layers[@]}" -gt 0 ]; then
   printf 'failed: %s\n' "${failed_layers[*]}"
 fi
