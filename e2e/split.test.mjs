@@ -1,10 +1,10 @@
-// Code splitting: the steps after the welcome screen (the diagnosis part)
-// and the request form, review, delivery and courier (the request part) are
-// WebAssembly modules of their own, with a chunk of code both use. Opening
-// the portal fetches none of them; heading for "Start" fetches the
-// diagnosis part; reaching an answer fetches the request part; a failed or
-// tampered fetch is told to the customer, who keeps the journey and can try
-// again.
+// Code splitting: the wizard (every step after the welcome screen, with the
+// Leptos runtime) and the request form, review, delivery and courier (the
+// request part) are WebAssembly modules of their own, with a chunk of code
+// both use. Opening the portal fetches none of them; heading for "Start"
+// fetches the wizard; reaching an answer fetches the request part; a failed
+// or tampered fetch is told to the customer, who keeps the journey and can
+// try again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { ROOT, harness, watchErrors } from './support.mjs';
 const h = harness();
 const PART = /^frontline-part-(\w+)-[0-9a-f]{16}\.wasm$/;
 const parts = readdirSync(join(ROOT, 'dist')).filter((f) => PART.test(f));
-/** The dist/ file of the part labelled `label` ("diagnosis", "request", "shared"). */
+/** The dist/ file of the part labelled `label` ("wizard", "request", "shared"). */
 const part = (label) => parts.find((f) => f.match(PART)[1] === label);
 const fileOf = (url) => new URL(url).pathname.split('/').pop();
 const isPart = (url, label) => { const m = fileOf(url).match(PART); return m !== null && (!label || m[1] === label); };
@@ -41,22 +41,22 @@ const headingFocused = (page, testid) => page.waitForFunction(
   (id) => document.activeElement?.classList.contains('fl-step__title')
     && document.activeElement.closest(`[data-testid="${id}"]`) !== null, testid, { timeout: 5000 });
 
-test('the build has a diagnosis part, a request part and the code they share', () => {
-  assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['diagnosis', 'request', 'shared'], `dist/ holds ${parts.join(', ')}`);
+test('the build has a wizard part, a request part and the code they share', () => {
+  assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['request', 'shared', 'wizard'], `dist/ holds ${parts.join(', ')}`);
 });
 
 /** Resolves once `file` has arrived in the page. */
 const arrived = (page, file) => page.waitForFunction((f) => performance.getEntriesByType('resource')
   .some((e) => e.name.endsWith(`/${f}`) && e.responseEnd > 0), file);
 
-test('opening the portal fetches no part; heading for Start fetches the diagnosis part; an answer, the request part', async () => {
+test('opening the portal fetches no part; heading for Start fetches the wizard; an answer, the request part', async () => {
   const context = await h.browser.newContext();
   const { page, errors, parts: fetched } = await open(context);
   await page.waitForTimeout(300);
   assert.deepEqual(fetched, [], 'opening the portal fetched a part');
   await page.getByTestId('start').hover();
-  await arrived(page, part('diagnosis'));
-  assert.deepEqual(fetched.sort(), [part('diagnosis'), part('shared')].sort());
+  await arrived(page, part('wizard'));
+  assert.deepEqual(fetched.sort(), [part('wizard'), part('shared')].sort());
   await toOutcome(page);
   await arrived(page, part('request'));
   await page.getByTestId('outcome-next').click();
@@ -66,20 +66,20 @@ test('opening the portal fetches no part; heading for Start fetches the diagnosi
   await context.close();
 });
 
-test('keyboard users fetch the diagnosis part by moving focus to Start', async () => {
+test('keyboard users fetch the wizard by moving focus to Start', async () => {
   const context = await h.browser.newContext();
   const { page, errors, parts: fetched } = await open(context);
   await page.getByTestId('start').focus();
-  await arrived(page, part('diagnosis'));
-  assert.ok(fetched.includes(part('diagnosis')));
+  await arrived(page, part('wizard'));
+  assert.ok(fetched.includes(part('wizard')));
   assert.deepEqual(errors, []);
   await context.close();
 });
 
-test('when the diagnosis part cannot be fetched, the customer is told, stays started and can try again', async () => {
+test('when the wizard cannot be fetched, the customer is told, stays started and can try again', async () => {
   const context = await h.browser.newContext();
   let offline = true;
-  await context.route((url) => isPart(url.href, 'diagnosis'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  await context.route((url) => isPart(url.href, 'wizard'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
   const { page, errors } = await open(context);
   await page.getByTestId('start').click();
   await page.getByTestId('step-part-failed').waitFor();

@@ -3,7 +3,6 @@
 //! the shadow boundary. Payloads carry ids and outcomes, never the
 //! customer's personal data.
 
-use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
@@ -68,15 +67,6 @@ impl Prefill {
         set(&mut form.tenant, &self.tenant);
         set(&mut form.subscription_id, &self.subscription_id);
     }
-}
-
-/// Commands from the host, shared between the exported handle and the app.
-#[derive(Clone, Default)]
-pub struct HostCommands {
-    /// The latest prefill.
-    pub prefill: ArcRwSignal<Option<Prefill>>,
-    /// A language the host asked for.
-    pub locale: ArcRwSignal<Option<String>>,
 }
 
 /// An event's `detail`: a JSON object of string, null or number members,

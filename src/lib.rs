@@ -9,8 +9,9 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod delivery;
-pub mod diagnosis_part;
+pub mod dom;
 pub mod format;
+pub mod frame;
 pub mod host;
 pub mod i18n;
 pub mod part;
@@ -21,24 +22,18 @@ pub mod screens;
 pub mod storage;
 pub mod wizard;
 
-use leptos::prelude::*;
-
 /// Ruleset location used when the page names none.
 pub const DEFAULT_CONFIG_URL: &str = "rules/default.json";
 
 /// Mounts the portal into `container` (an element of the page or of a shadow
 /// root), reading the partner's ruleset from `config_url` (or the default
-/// location when empty). Dropping the returned handle unmounts it.
+/// location when empty). `remove()` on the handle unmounts it.
 pub fn mount_portal(
-    container: web_sys::HtmlElement,
+    container: &web_sys::Element,
     config_url: Option<String>,
-    commands: host::HostCommands,
-) -> Box<dyn std::any::Any> {
+) -> std::rc::Rc<frame::Portal> {
     let config_url = config_url
         .filter(|url| !url.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_CONFIG_URL.to_owned());
-    Box::new(leptos::mount::mount_to(container, move || {
-        provide_context(commands.clone());
-        view! { <app::App config_url /> }
-    }))
+    frame::Portal::mount(container, config_url)
 }

@@ -2,7 +2,8 @@
 //! The page's start-up script (`public/boot.js`, or the embed loader) calls
 //! the exported `mount`.
 
-use leptos::prelude::*;
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
 
 fn main() {
@@ -12,15 +13,16 @@ fn main() {
 /// A mounted portal, held by JavaScript. `destroy()` unmounts it.
 #[wasm_bindgen]
 pub struct Portal {
-    mounted: Option<Box<dyn std::any::Any>>,
-    commands: frontline::host::HostCommands,
+    mounted: Option<Rc<frontline::frame::Portal>>,
 }
 
 #[wasm_bindgen]
 impl Portal {
     /// Removes the portal's DOM and everything it registered.
     pub fn destroy(&mut self) {
-        self.mounted = None;
+        if let Some(portal) = self.mounted.take() {
+            portal.remove();
+        }
     }
 
     /// Prefills the request form (and the product) from a JSON object:
@@ -28,27 +30,27 @@ impl Portal {
     pub fn prefill(&self, json: &str) -> Result<(), JsValue> {
         let prefill = frontline::host::Prefill::from_json(json)
             .map_err(|e| JsValue::from_str(&format!("Frontline.prefill: {e}")))?;
-        self.commands.prefill.set(Some(prefill));
+        if let Some(portal) = &self.mounted {
+            portal.prefill(prefill);
+        }
         Ok(())
     }
 
     /// Switches the portal's language (`"fr"`, `"en"`).
     #[wasm_bindgen(js_name = setLocale)]
     pub fn set_locale(&self, tag: &str) {
-        self.commands.locale.set(Some(tag.to_owned()));
+        if let (Some(portal), Some(locale)) =
+            (&self.mounted, frontline::i18n::Locale::from_tag(tag))
+        {
+            portal.set_locale(locale);
+        }
     }
 }
 
 /// Mounts the portal into `container`, reading the ruleset at `config_url`.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, config_url: Option<String>) -> Portal {
-    let commands = frontline::host::HostCommands::default();
     Portal {
-        mounted: Some(frontline::mount_portal(
-            container,
-            config_url,
-            commands.clone(),
-        )),
-        commands,
+        mounted: Some(frontline::mount_portal(&container, config_url)),
     }
 }

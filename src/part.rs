@@ -6,8 +6,9 @@
 //! SRI hash; loading it can fail (offline, a redeploy removed the file), and
 //! the customer is then told, keeps the journey and can try again. Without
 //! the feature (tests, `cargo check`) the same code is linked in and loading
-//! is immediate. The parts: `diagnosis_part` (the steps after the welcome
-//! screen) and `request_part` (the request form and the courier).
+//! is immediate. The wizard itself is such a part, loaded by the frame
+//! (`crate::frame`); this module serves the parts the wizard loads: the
+//! request part (the request form and the courier, `crate::request_part`).
 
 use std::future::Future;
 
@@ -96,26 +97,15 @@ impl<P: Copy + Send + Sync + 'static> PartSlot<P> {
     }
 }
 
-/// Shown while a part is on its way.
+/// Shown while a part is on its way (the frame's drawing).
 pub fn pending_view(l: Locale) -> AnyView {
-    view! {
-        <p class="fl-portal__loading" role="status" data-testid="part-loading">{l.t(Key::Loading)}</p>
-    }
-    .into_any()
+    crate::app::raw(move |_| crate::frame::part_loading(l)).into_any()
 }
 
 /// Shown when a part could not be loaded: what happened, that nothing is
-/// lost, and a way to try again.
-pub fn failed_view(l: Locale, title: Key, retry: impl Fn() + Send + Sync + 'static) -> AnyView {
-    view! {
-        <section class="fl-step" data-testid="step-part-failed">
-            <h1 class="fl-step__title" tabindex="-1">{l.t(title)}</h1>
-            <p>{l.t(Key::PartFailedBody)}</p>
-            <button class="fl-button fl-button--primary" data-testid="part-retry"
-                on:click=move |_| retry()>{l.t(Key::FailedRetry)}</button>
-        </section>
-    }
-    .into_any()
+/// lost, and a way to try again (the frame's drawing).
+pub fn failed_view(l: Locale, title: Key, retry: impl Fn() + 'static) -> AnyView {
+    crate::app::raw(move |on| crate::frame::part_failed(l, title, on, retry, None)).into_any()
 }
 
 /// Once a screen that had to wait for its part replaces the status line,

@@ -2,125 +2,18 @@
 //! comes from the ruleset and the rules core, never from code.
 
 use frontline_core::eval::{CONTINUE, FIXED, STILL_BROKEN};
-use frontline_core::hours::{self, OpenState};
-use frontline_core::{price_for, Availability, EvalError, Handler, Node, Outcome, PriceModel};
+use frontline_core::hours;
+use frontline_core::{price_for, EvalError, Handler, Node, Outcome, PriceModel};
 use leptos::prelude::*;
 
 use crate::app::{text_of, use_locale, use_rules};
 use crate::clock;
-use crate::diagnosis_part;
 use crate::format;
-use crate::i18n::{Key, Locale};
+use crate::i18n::Key;
 use crate::wizard::Journey;
 
 pub(crate) fn use_journey() -> RwSignal<Journey> {
     use_context::<RwSignal<Journey>>().expect("screens are mounted inside <Wizard>")
-}
-
-/// "Open now, until 18:00" / "Closed now. Opens Monday 08:00 (…your time…)".
-fn open_words(locale: Locale, state: &OpenState, today: format::Today) -> String {
-    match (state.open_now, &state.closes, &state.next_open) {
-        (true, Some(closes), _) => locale.format(
-            Key::OpenUntil,
-            &[("time", &format::moment(locale, closes, today))],
-        ),
-        (true, None, _) => locale.t(Key::OpenAlways).to_owned(),
-        (false, _, Some(opens)) => locale.format(
-            Key::ClosedOpens,
-            &[("time", &format::moment(locale, opens, today))],
-        ),
-        (false, _, None) => locale.t(Key::Closed).to_owned(),
-    }
-}
-
-/// The partner's contact methods, each with whether it is staffed now.
-#[component]
-fn ContactMethods(
-    /// Ids of the methods to list (all when empty).
-    #[prop(optional)]
-    only: Vec<String>,
-) -> impl IntoView {
-    let rules = use_rules();
-    let l = use_locale().get_untracked();
-    let now = clock::now();
-    let zone = clock::customer_zone();
-    let methods: Vec<_> = rules
-        .contact_methods
-        .iter()
-        .filter(|m| only.is_empty() || only.contains(&m.id))
-        .cloned()
-        .collect();
-    let items = methods
-        .into_iter()
-        .map(|m| {
-            let label = text_of(&m.label);
-            let open = hours::contact_status(&rules, &m.id, now, &zone).map(|s| s.open_now);
-            let always = m.availability == Availability::Always;
-            let href = match m.channel {
-                frontline_core::Channel::Email => format!("mailto:{}", m.address),
-                frontline_core::Channel::Phone => format!("tel:{}", m.address.replace(' ', "")),
-                _ => m.address.clone(),
-            };
-            let address = m.address.clone();
-            view! {
-                <li class="fl-contact" data-testid=format!("contact-{}", m.id)>
-                    <span class="fl-contact__label">{label}</span>" "
-                    <a class="fl-contact__address" href=href>{address}</a>
-                    {(!always).then(|| view! {
-                        " "<span class="fl-contact__status" class:fl-contact__status--open=open == Some(true)>
-                            {l.t(if open == Some(true) { Key::ContactOpen } else { Key::ContactClosed })}
-                        </span>
-                    })}
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="fl-list fl-contacts">{items}</ul> }
-}
-
-/// Screen 1: who the partner is, what it does, whether it is open, how to reach it.
-#[component]
-pub fn Welcome() -> impl IntoView {
-    let rules = use_rules();
-    let l = use_locale().get_untracked();
-    let journey = use_journey();
-    let diagnosis = diagnosis_part::use_diagnosis_part();
-    let partner = rules.partner.name.clone();
-    let partner_for_provided = partner.clone();
-    let now = clock::now();
-    let zone = clock::customer_zone();
-    let today = clock::today(now, &hours::partner_zone(&rules), &zone);
-    let status = hours::service_status(&rules, now, &zone);
-    let open = status.open_now;
-    let provided = rules
-        .partner
-        .support_provided
-        .iter()
-        .map(|t| view! { <li>{text_of(t)}</li> })
-        .collect_view();
-    view! {
-        <section class="fl-step" data-testid="step-welcome">
-            <p class="fl-step__eyebrow">{l.format(Key::SupportOf, &[("partner", &partner)])}</p>
-            <h1 class="fl-step__title" tabindex="-1">{l.t(Key::WelcomeTitle)}</h1>
-            <p>{l.t(Key::WelcomeIntro)}</p>
-            <crate::request_part::EarlierRequestsSlot />
-            <p class="fl-status" class:fl-status--open=open data-testid="open-status">
-                {open_words(l, &status, today)}
-            </p>
-            <h2 class="fl-step__subtitle">{l.format(Key::WelcomeProvided, &[("partner", &partner_for_provided)])}</h2>
-            <ul class="fl-list">{provided}</ul>
-            // The steps after this one come in their own module: fetched
-            // as soon as the customer heads for this button.
-            <button class="fl-button fl-button--primary" data-testid="start"
-                on:pointerenter=move |_| diagnosis_part::load(diagnosis)
-                on:focus=move |_| diagnosis_part::load(diagnosis)
-                on:click=move |_| journey.update(Journey::start)>
-                {l.t(Key::WelcomeStart)}
-            </button>
-            <h2 class="fl-step__subtitle">{l.t(Key::ContactTitle)}</h2>
-            <ContactMethods />
-        </section>
-    }
 }
 
 /// Screen 2a: the product.
@@ -340,6 +233,7 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
         _ => None,
     };
     let works_on_it = outcome.handler.partner_works_on_it();
+    let (rules_for_contacts, only) = (rules.clone(), outcome.contact_methods.clone());
 
     // First response for each severity the customer may choose.
     let now = clock::now();
@@ -428,7 +322,7 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomePriceTitle)}</h2>
                 <ul class="fl-list" data-testid="outcome-prices">{prices}</ul>
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomeHowToReach)}</h2>
-                <ContactMethods only=outcome.contact_methods.clone() />
+                {crate::app::raw(move |_| crate::frame::contact_methods(l, &rules_for_contacts, &only))}
                 <div class="fl-actions">
                     <button class="fl-button fl-button--primary" data-testid="outcome-next"
                         on:click=move |_| journey.update(Journey::write_request)>{l.t(Key::OutcomeNext)}</button>

@@ -150,22 +150,6 @@ impl Journey {
         }
     }
 
-    /// The stage this journey is at, told without the rules (while the
-    /// part that evaluates them loads): as `screen(..).stage()` would,
-    /// except that a journey whose answers reach a decision still says
-    /// `Diagnosis` rather than `Answer`.
-    pub fn stage_hint(&self) -> Stage {
-        let t = &self.transcript;
-        match (&self.phase, self.started) {
-            (_, false) => Stage::Welcome,
-            (Phase::Submitted { .. }, _) => Stage::Sent,
-            (Phase::Form | Phase::Review, _) => Stage::Request,
-            (Phase::Diagnosis, _) if t.kind.is_some() => Stage::Diagnosis,
-            (Phase::Diagnosis, _) if t.product.is_some() => Stage::Problem,
-            (Phase::Diagnosis, _) => Stage::Product,
-        }
-    }
-
     /// Moves from the outcome to the request form.
     pub fn write_request(&mut self) {
         self.phase = Phase::Form;
@@ -555,36 +539,6 @@ mod tests {
             ]
         );
         assert!(!j.back(), "nothing left to undo");
-    }
-
-    #[test]
-    fn the_stage_hint_is_the_evaluated_stage_but_for_a_decision_not_yet_known() {
-        let rules = rules();
-        let mut j = billing_dispute();
-        j.write_request();
-        j.review();
-        j.submitted("id-1", Receipt::default());
-        let mut seen = vec![(j.stage_hint(), j.screen(&rules).stage())];
-        // Back through the review, the form, the answer and every choice.
-        let mut j = billing_dispute();
-        j.write_request();
-        j.review();
-        loop {
-            seen.push((j.stage_hint(), j.screen(&rules).stage()));
-            if !j.back() {
-                break;
-            }
-        }
-        let (hints, stages): (Vec<Stage>, Vec<Stage>) = seen.into_iter().unzip();
-        use Stage::*;
-        assert_eq!(
-            stages,
-            [Sent, Request, Request, Answer, Diagnosis, Problem, Product, Welcome]
-        );
-        assert_eq!(
-            hints,
-            [Sent, Request, Request, Diagnosis, Diagnosis, Problem, Product, Welcome]
-        );
     }
 
     #[test]

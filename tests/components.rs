@@ -2,7 +2,7 @@
 //! their DOM. Run by `make test` through wasm-bindgen-test-runner.
 #![cfg(target_arch = "wasm32")]
 
-use frontline::app::{LanguageSwitcher, Progress, UiLocale, Wizard};
+use frontline::frame::{progress_items, Portal};
 use frontline::i18n::{Key, Locale};
 use frontline::wizard::Stage;
 use leptos::prelude::*;
@@ -44,19 +44,37 @@ fn click(root: &web_sys::HtmlElement, selector: &str) {
         .click();
 }
 
+/// Lets the page run its pending work (a macrotask: promises, effects).
+async fn tick() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback(&resolve).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 /// Waits until `selector` is on the page: a step after the welcome screen
-/// first loads its part (at once here, a few ticks of the task queue).
+/// first loads the wizard (at once here, a few ticks of the task queue).
 async fn appears(root: &web_sys::HtmlElement, selector: &str) {
     for _ in 0..20 {
         if exists(root, selector) {
             return;
         }
-        leptos::task::tick().await;
+        tick().await;
     }
     panic!("{selector} did not appear");
 }
 
-fn mount_wizard(root: &web_sys::HtmlElement) -> impl Drop {
+/// Removes the portal when the test ends.
+struct Mounted(std::rc::Rc<Portal>);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.0.remove();
+    }
+}
+
+/// The portal over the default ruleset, in the source language.
+fn mount_portal(root: &web_sys::HtmlElement) -> Mounted {
     // Tests share one page: start each from a clean session, as a new tab would.
     window()
         .session_storage()
@@ -64,18 +82,17 @@ fn mount_wizard(root: &web_sys::HtmlElement) -> impl Drop {
         .unwrap()
         .clear()
         .unwrap();
-    let ruleset = frontline_core::parse(RULESET).unwrap();
-    leptos::mount::mount_to(root.clone(), move || {
-        provide_context(UiLocale(RwSignal::new(Locale::SOURCE)));
-        view! { <LanguageSwitcher /> <Wizard ruleset=ruleset.clone() /> }
-    })
+    let portal = Portal::new(root);
+    portal.set_locale(Locale::SOURCE);
+    portal.loaded(Ok(frontline_core::parse(RULESET).unwrap()));
+    Mounted(portal)
 }
 
 #[wasm_bindgen_test]
 async fn the_wizard_lists_every_product_then_the_kinds_of_the_one_chosen() {
     let rules = frontline_core::parse(RULESET).unwrap();
     let root = container();
-    let _mounted = mount_wizard(&root);
+    let _mounted = mount_portal(&root);
 
     assert!(exists(&root, "[data-testid=step-welcome]"));
     assert!(texts(&root, "[data-testid=step-welcome]")[0].contains(&rules.partner.name));
@@ -94,7 +111,7 @@ async fn the_wizard_lists_every_product_then_the_kinds_of_the_one_chosen() {
 
     let azure = rules.product("azure").unwrap();
     click(&root, "[data-testid=product-azure]");
-    leptos::task::tick().await;
+    tick().await;
     let kinds: Vec<String> = azure
         .kinds
         .iter()
@@ -106,14 +123,14 @@ async fn the_wizard_lists_every_product_then_the_kinds_of_the_one_chosen() {
     );
 
     click(&root, "[data-testid=back]");
-    leptos::task::tick().await;
+    tick().await;
     assert!(exists(&root, "[data-testid=step-product]"));
 }
 
 #[wasm_bindgen_test]
 async fn the_language_switcher_retranslates_the_screen_and_keeps_the_journey() {
     let root = container();
-    let _mounted = mount_wizard(&root);
+    let _mounted = mount_portal(&root);
     click(&root, "[data-testid=start]");
     appears(&root, "[data-testid=step-product]").await;
     let title = || texts(&root, "[data-testid=step-product] h1");
@@ -128,7 +145,7 @@ async fn the_language_switcher_retranslates_the_screen_and_keeps_the_journey() {
     select
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    leptos::task::tick().await;
+    tick().await;
     let fr = Locale::from_tag("fr").unwrap();
     assert_eq!(
         title(),
@@ -140,9 +157,8 @@ async fn the_language_switcher_retranslates_the_screen_and_keeps_the_journey() {
 #[wasm_bindgen_test]
 fn the_progress_indicator_marks_done_current_and_upcoming_stages() {
     let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <Progress stage=Signal::stored(Stage::Problem) /> }
-    });
+    root.append_child(&progress_items(Locale::SOURCE, Stage::Problem))
+        .unwrap();
     assert_eq!(texts(&root, "[aria-current=step]"), vec!["Problem"]);
     assert_eq!(
         texts(&root, ".fl-progress__item--done"),

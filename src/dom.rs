@@ -1,0 +1,78 @@
+//! A few plain DOM calls, for what the portal draws before Leptos is
+//! loaded (see `crate::frame`). Text is always set as text, never as HTML.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event};
+
+/// The page's document.
+pub fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("the portal runs in a page")
+}
+
+/// `<tag class="class">` (no class when empty).
+pub fn el(tag: &str, class: &str) -> Element {
+    let e = document().create_element(tag).expect("a valid tag name");
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    e
+}
+
+/// `<tag class="class">text</tag>`, the text as text.
+pub fn text_el(tag: &str, class: &str, text: &str) -> Element {
+    let e = el(tag, class);
+    e.set_text_content(Some(text));
+    e
+}
+
+/// Sets an attribute.
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+/// Appends `children`, in order.
+pub fn add(parent: &Element, children: &[&Element]) {
+    for child in children {
+        let _ = parent.append_child(child);
+    }
+}
+
+/// Appends a text node.
+pub fn add_text(parent: &Element, text: &str) {
+    let _ = parent.append_child(&document().create_text_node(text));
+}
+
+/// Replaces everything inside `parent` with `child`.
+pub fn replace(parent: &Element, child: &Element) {
+    parent.set_text_content(None);
+    let _ = parent.append_child(child);
+}
+
+/// One listener: where, on what, and the Rust closure JavaScript calls.
+type Listener = (Element, &'static str, Closure<dyn FnMut(Event)>);
+
+/// Event listeners, removed together when dropped: the listeners of one
+/// drawing, dropped when it is drawn again or the portal is removed.
+#[derive(Default)]
+pub struct Listeners(Vec<Listener>);
+
+impl Listeners {
+    /// Calls `f` on each `event` at `target`.
+    pub fn on(&mut self, target: &Element, event: &'static str, f: impl FnMut(Event) + 'static) {
+        let closure = Closure::<dyn FnMut(Event)>::new(f);
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        self.0.push((target.clone(), event, closure));
+    }
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        for (target, event, closure) in &self.0 {
+            let _ =
+                target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+    }
+}

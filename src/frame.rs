@@ -1,0 +1,821 @@
+//! What the portal shows when it opens, drawn with plain DOM calls: the
+//! frame (language, help line, progress, live region) and the welcome
+//! screen. This module and what it calls are the WebAssembly a page
+//! downloads to open the portal.
+//!
+//! The wizard (every step after the welcome screen, drawn with Leptos) is
+//! a part of its own (`crate::app`), fetched when the customer heads for
+//! "Start" (pointer over it or focus on it), starts, or comes back to a
+//! journey already started, and then mounted beside the welcome screen.
+//! Until then this module draws the wait and, if the part cannot be
+//! fetched, says so with a way to try again. Once mounted, the wizard uses
+//! the frame through [`FrameLink`], and the welcome screen stays this
+//! module's.
+//!
+//! Leptos is the portal's view layer; here it would cost the page its
+//! runtime (reactive graph, renderer) before the customer asked for more
+//! than the welcome screen: about 50 KB of the 148 KB the portal opened
+//! with when the welcome screen was drawn with it.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use frontline_core::hours::{self, OpenState};
+use frontline_core::{Availability, Channel, Ruleset};
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use crate::api::ConfigError;
+use crate::dom::{add, add_text, attr, el, replace, text_el, Listeners};
+use crate::host::Prefill;
+use crate::i18n::{Key, Locale};
+use crate::wizard::Stage;
+use crate::{clock, format, storage};
+
+/// "Open now, until 18:00" / "Closed now. Opens Monday 08:00 (…your time…)".
+fn open_words(locale: Locale, state: &OpenState, today: format::Today) -> String {
+    match (state.open_now, &state.closes, &state.next_open) {
+        (true, Some(closes), _) => locale.format(
+            Key::OpenUntil,
+            &[("time", &format::moment(locale, closes, today))],
+        ),
+        (true, None, _) => locale.t(Key::OpenAlways).to_owned(),
+        (false, _, Some(opens)) => locale.format(
+            Key::ClosedOpens,
+            &[("time", &format::moment(locale, opens, today))],
+        ),
+        (false, _, None) => locale.t(Key::Closed).to_owned(),
+    }
+}
+
+/// A ruleset text in `l` (the partner's default language when it lacks it).
+pub fn text_in(l: Locale, rules: &Ruleset, text: &frontline_core::Text) -> String {
+    text.get(l.tag(), &rules.default_language).to_owned()
+}
+
+/// The partner's contact methods (those named in `only`, else all), each
+/// with whether it is staffed now.
+pub fn contact_methods(l: Locale, rules: &Ruleset, only: &[String]) -> Element {
+    let now = clock::now();
+    let zone = clock::customer_zone();
+    let list = el("ul", "fl-list fl-contacts");
+    for m in rules
+        .contact_methods
+        .iter()
+        .filter(|m| only.is_empty() || only.contains(&m.id))
+    {
+        let item = el("li", "fl-contact");
+        attr(&item, "data-testid", &format!("contact-{}", m.id));
+        let address = text_el("a", "fl-contact__address", &m.address);
+        let href = match m.channel {
+            Channel::Email => format!("mailto:{}", m.address),
+            Channel::Phone => format!("tel:{}", m.address.replace(' ', "")),
+            _ => m.address.clone(),
+        };
+        attr(&address, "href", &href);
+        add(
+            &item,
+            &[&text_el(
+                "span",
+                "fl-contact__label",
+                &text_in(l, rules, &m.label),
+            )],
+        );
+        add_text(&item, " ");
+        add(&item, &[&address]);
+        if m.availability != Availability::Always {
+            let open = hours::contact_status(rules, &m.id, now, &zone).is_some_and(|s| s.open_now);
+            add_text(&item, " ");
+            add(
+                &item,
+                &[&text_el(
+                    "span",
+                    if open {
+                        "fl-contact__status fl-contact__status--open"
+                    } else {
+                        "fl-contact__status"
+                    },
+                    l.t(if open {
+                        Key::ContactOpen
+                    } else {
+                        Key::ContactClosed
+                    }),
+                )],
+            );
+        }
+        add(&list, &[&item]);
+    }
+    list
+}
+
+/// Screen 1: who the partner is, what it does, whether it is open, how to
+/// reach it. `start` on "Start", `intent` when the customer heads for it.
+/// Requests of an earlier visit, when the wizard lists them, go in the
+/// element marked `data-slot="earlier"`.
+fn welcome(l: Locale, rules: &Ruleset, on: &mut Listeners, portal: &Weak<Portal>) -> Element {
+    let partner = &rules.partner.name;
+    let now = clock::now();
+    let zone = clock::customer_zone();
+    let today = clock::today(now, &hours::partner_zone(rules), &zone);
+    let status = hours::service_status(rules, now, &zone);
+    let section = el("section", "fl-step");
+    attr(&section, "data-testid", "step-welcome");
+    let title = text_el("h1", "fl-step__title", l.t(Key::WelcomeTitle));
+    attr(&title, "tabindex", "-1");
+    let earlier = with(portal, |p| p.earlier.clone());
+    let open = text_el(
+        "p",
+        if status.open_now {
+            "fl-status fl-status--open"
+        } else {
+            "fl-status"
+        },
+        &open_words(l, &status, today),
+    );
+    attr(&open, "data-testid", "open-status");
+    let provided = el("ul", "fl-list");
+    for t in &rules.partner.support_provided {
+        add(&provided, &[&text_el("li", "", &text_in(l, rules, t))]);
+    }
+    let start = text_el(
+        "button",
+        "fl-button fl-button--primary",
+        l.t(Key::WelcomeStart),
+    );
+    attr(&start, "data-testid", "start");
+    for event in ["pointerenter", "focus"] {
+        let portal = portal.clone();
+        on.on(&start, event, move |_| {
+            with(&portal, |p| p.fetch_wizard());
+        });
+    }
+    let portal = portal.clone();
+    on.on(&start, "click", move |_| {
+        with(&portal, |p| p.start());
+    });
+    add(
+        &section,
+        &[
+            &text_el(
+                "p",
+                "fl-step__eyebrow",
+                &l.format(Key::SupportOf, &[("partner", partner)]),
+            ),
+            &title,
+            &text_el("p", "", l.t(Key::WelcomeIntro)),
+            &earlier.unwrap_or_else(|| el("div", "")),
+            &open,
+            &text_el(
+                "h2",
+                "fl-step__subtitle",
+                &l.format(Key::WelcomeProvided, &[("partner", partner)]),
+            ),
+            &provided,
+            &start,
+            &text_el("h2", "fl-step__subtitle", l.t(Key::ContactTitle)),
+            &contact_methods(l, rules, &[]),
+        ],
+    );
+    section
+}
+
+/// A status line while something is on its way.
+pub fn loading(l: Locale) -> Element {
+    let line = text_el("p", "fl-portal__loading", l.t(Key::Loading));
+    attr(&line, "role", "status");
+    line
+}
+
+/// Shown while a part of the portal is on its way.
+pub fn part_loading(l: Locale) -> Element {
+    let line = loading(l);
+    attr(&line, "data-testid", "part-loading");
+    line
+}
+
+/// Shown when a part could not be loaded: what happened, that nothing is
+/// lost, and a way to try again (and, when given, to start over).
+pub fn part_failed(
+    l: Locale,
+    title: Key,
+    on: &mut Listeners,
+    retry: impl Fn() + 'static,
+    restart: Option<Box<dyn Fn()>>,
+) -> Element {
+    let section = el("section", "fl-step");
+    attr(&section, "data-testid", "step-part-failed");
+    let heading = text_el("h1", "fl-step__title", l.t(title));
+    attr(&heading, "tabindex", "-1");
+    let again = text_el(
+        "button",
+        "fl-button fl-button--primary",
+        l.t(Key::FailedRetry),
+    );
+    attr(&again, "data-testid", "part-retry");
+    on.on(&again, "click", move |_| retry());
+    add(
+        &section,
+        &[
+            &heading,
+            &text_el("p", "", l.t(Key::PartFailedBody)),
+            &again,
+        ],
+    );
+    let Some(restart) = restart else {
+        return section;
+    };
+    let wrapper = el("div", "");
+    let nav = el("div", "fl-nav");
+    let over = text_el("button", "fl-button fl-button--link", l.t(Key::StartOver));
+    attr(&over, "data-testid", "restart");
+    on.on(&over, "click", move |_| restart());
+    add(&nav, &[&over]);
+    add(&wrapper, &[&section, &nav]);
+    wrapper
+}
+
+/// The progress indicator: where the customer is among the stages.
+pub fn progress_items(l: Locale, current: Stage) -> Element {
+    let list = el("ol", "fl-progress__list");
+    for s in Stage::ALL {
+        let item = text_el(
+            "li",
+            match s.cmp(&current) {
+                std::cmp::Ordering::Less => "fl-progress__item fl-progress__item--done",
+                std::cmp::Ordering::Equal => "fl-progress__item fl-progress__item--current",
+                std::cmp::Ordering::Greater => "fl-progress__item",
+            },
+            l.t(stage_key(s)),
+        );
+        if s == current {
+            attr(&item, "aria-current", "step");
+        }
+        add(&list, &[&item]);
+    }
+    list
+}
+
+fn stage_key(s: Stage) -> Key {
+    match s {
+        Stage::Welcome => Key::StageWelcome,
+        Stage::Product => Key::StageProduct,
+        Stage::Problem => Key::StageProblem,
+        Stage::Diagnosis => Key::StageDiagnosis,
+        Stage::Answer => Key::StageAnswer,
+        Stage::Request => Key::StageRequest,
+        Stage::Sent => Key::StageSent,
+    }
+}
+
+/// Shown when the ruleset cannot be used: a friendly panel for the customer
+/// (with the partner's fallback contact when the file names one); the exact
+/// reason goes to the console, for the partner.
+fn config_problem(l: Locale, error: &ConfigError) -> Element {
+    let panel = el("section", "fl-panel fl-panel--problem");
+    attr(&panel, "role", "alert");
+    attr(&panel, "data-testid", "config-problem");
+    add(
+        &panel,
+        &[
+            &text_el("h1", "fl-panel__title", l.t(Key::ConfigProblemTitle)),
+            &text_el("p", "", l.t(Key::ConfigProblemBody)),
+        ],
+    );
+    if let ConfigError::Invalid {
+        fallback: Some(c), ..
+    } = error
+    {
+        let list = el("ul", "fl-list");
+        let link = |href: String, text: &str| {
+            let item = el("li", "");
+            let a = text_el("a", "", text);
+            attr(&a, "href", &href);
+            add(&item, &[&a]);
+            item
+        };
+        add(&list, &[&link(format!("mailto:{}", c.email), &c.email)]);
+        if let Some(p) = &c.phone {
+            add(&list, &[&link(format!("tel:{}", p.replace(' ', "")), p)]);
+        }
+        add(
+            &panel,
+            &[
+                &text_el(
+                    "p",
+                    "",
+                    &l.format(Key::ConfigProblemContact, &[("name", &c.name)]),
+                ),
+                &list,
+            ],
+        );
+    }
+    panel
+}
+
+/// The languages the browser says the customer prefers, best first.
+fn browser_languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let listed: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if listed.is_empty() {
+        navigator.language().into_iter().collect()
+    } else {
+        listed
+    }
+}
+
+/// Where the wizard is.
+enum Wizard {
+    /// Not asked for yet.
+    Idle,
+    /// On its way; `started`: the customer pressed "Start" meanwhile.
+    Loading { started: bool },
+    /// Could not be fetched; the customer is told (when they started).
+    Failed,
+    /// Mounted.
+    Mounted(WizardHandle),
+}
+
+/// What the wizard part gives the frame once mounted.
+pub struct WizardHandle {
+    /// Unmounts the wizard when dropped.
+    pub mounted: Box<dyn std::any::Any>,
+    /// The customer chose another language.
+    pub set_locale: Box<dyn Fn(Locale)>,
+    /// The host page prefilled the form.
+    pub prefill: Box<dyn Fn(Prefill)>,
+    /// The customer pressed "Start" on the welcome screen.
+    pub start: Box<dyn Fn()>,
+}
+
+/// How the wizard finds the journey when it is mounted.
+pub enum Handover {
+    /// On the welcome screen, not started.
+    Welcome,
+    /// The customer pressed "Start" (focus moves to the first step).
+    Started,
+    /// A journey saved in this tab (a reload) or the browser's history
+    /// (back / forward), as JSON; `focus`: the customer acted.
+    Saved { text: String, focus: bool },
+}
+
+/// What the wizard needs from the frame once mounted.
+pub struct Mount {
+    /// The portal's element: the wizard appends its screens and nav to it.
+    pub portal: Element,
+    /// The partner's ruleset.
+    pub rules: Arc<Ruleset>,
+    /// The language now.
+    pub locale: Locale,
+    /// The journey to take up.
+    pub handover: Handover,
+    /// What the host page prefilled so far.
+    pub prefill: Option<Prefill>,
+    /// The frame, for the wizard to tell it what it shows.
+    pub frame: FrameLink,
+}
+
+/// The wizard part's entry: mounts the wizard (see `crate::app`).
+pub type MountWizard = fn(Mount) -> WizardHandle;
+
+/// The wizard's handle on the frame: the progress indicator, the live
+/// region and the welcome screen are the frame's.
+#[derive(Clone)]
+pub struct FrameLink(Weak<Portal>);
+
+impl FrameLink {
+    /// The journey is at `stage`; `welcome`: it is on the welcome screen,
+    /// which the frame shows (the wizard shows nothing then).
+    pub fn show(&self, stage: Stage) {
+        with(&self.0, |p| p.show_stage(stage));
+    }
+
+    /// Focuses the heading of what the frame shows, and announces it.
+    pub fn focus_title(&self) {
+        with(&self.0, |p| p.focus_title());
+    }
+
+    /// Reads `text` out to screen readers.
+    pub fn announce(&self, text: &str) {
+        with(&self.0, |p| p.announcer.set_text_content(Some(text)));
+    }
+
+    /// Where requests of an earlier visit go on the welcome screen (the
+    /// same element whenever the welcome screen is drawn again).
+    pub fn earlier_slot(&self) -> Option<Element> {
+        with(&self.0, |p| p.earlier.clone())
+    }
+}
+
+/// A mounted portal: the frame, and the wizard once loaded.
+pub struct Portal {
+    me: Weak<Portal>,
+    portal: Element,
+    bar: Element,
+    /// Loading line, help, progress, live region and the welcome body.
+    content: Element,
+    help: Element,
+    progress: Element,
+    announcer: Element,
+    /// Where the frame draws the welcome screen, the wait for the wizard
+    /// or its failure. Hidden while the wizard shows a step.
+    body: Element,
+    /// On the welcome screen, for the wizard's list of earlier requests.
+    earlier: Element,
+    state: RefCell<State>,
+}
+
+struct State {
+    locale: Locale,
+    stage: Stage,
+    rules: Option<Arc<Ruleset>>,
+    problem: Option<ConfigError>,
+    wizard: Wizard,
+    prefill: Option<Prefill>,
+    /// A journey to take up once the wizard is mounted.
+    saved: Option<(String, bool)>,
+    frame_listeners: Listeners,
+    body_listeners: Listeners,
+    popstate: Option<wasm_bindgen::closure::Closure<dyn FnMut(web_sys::PopStateEvent)>>,
+}
+
+/// Runs `f` on the portal unless it is gone (removed by the host page).
+fn with<T>(portal: &Weak<Portal>, f: impl FnOnce(&Portal) -> T) -> Option<T> {
+    portal.upgrade().map(|p| f(&p))
+}
+
+impl Portal {
+    /// Draws the frame into `container` and fetches the ruleset at
+    /// `config_url`.
+    pub fn mount(container: &Element, config_url: String) -> Rc<Portal> {
+        let this = Portal::new(container);
+        let me = this.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = crate::api::fetch_ruleset(&config_url).await;
+            with(&me, |p| p.loaded(loaded));
+        });
+        this
+    }
+
+    /// Draws the frame into `container`, waiting for the ruleset
+    /// ([`Portal::loaded`]).
+    pub fn new(container: &Element) -> Rc<Portal> {
+        let portal = el("div", "fl-portal");
+        attr(&portal, "data-testid", "portal");
+        let this = Rc::new_cyclic(|me| Portal {
+            me: me.clone(),
+            bar: el("header", "fl-portal__bar"),
+            content: el("div", "fl-portal__content"),
+            help: el("p", "fl-help"),
+            progress: el("nav", "fl-progress"),
+            announcer: el("p", "fl-visually-hidden"),
+            body: el("div", "fl-wizard"),
+            earlier: el("div", "fl-slot"),
+            portal,
+            state: RefCell::new(State {
+                locale: Locale::negotiate(browser_languages().iter().map(String::as_str)),
+                stage: Stage::Welcome,
+                rules: None,
+                problem: None,
+                wizard: Wizard::Idle,
+                prefill: None,
+                saved: None,
+                frame_listeners: Listeners::default(),
+                body_listeners: Listeners::default(),
+                popstate: None,
+            }),
+        });
+        attr(&this.help, "data-testid", "help");
+        attr(&this.announcer, "role", "status");
+        attr(&this.announcer, "aria-live", "polite");
+        attr(&this.announcer, "data-testid", "announcer");
+        add(&this.portal, &[&this.bar, &this.content]);
+        add(container, &[&this.portal]);
+        this.draw();
+        this
+    }
+
+    /// The ruleset arrived (or could not be used).
+    pub fn loaded(&self, loaded: Result<Ruleset, ConfigError>) {
+        match loaded {
+            Ok(rules) => {
+                self.apply_theme(&rules);
+                let saved = storage::load(&journey_key(&rules));
+                let rules = Arc::new(rules);
+                {
+                    let mut s = self.state.borrow_mut();
+                    s.rules = Some(rules);
+                    if let Some(text) = saved {
+                        // A reload: the journey goes on where it was.
+                        s.saved = Some((text, false));
+                        s.stage = Stage::Product;
+                    }
+                }
+                add(
+                    &self.content,
+                    &[&self.help, &self.progress, &self.announcer, &self.body],
+                );
+                self.listen_to_history();
+                let resume = self.state.borrow().saved.is_some();
+                if resume || crate::delivery::anything_saved() {
+                    // A journey to take up, or requests of an earlier
+                    // visit to resume and show: the wizard is needed now.
+                    self.fetch_wizard();
+                }
+            }
+            Err(error) => {
+                web_sys::console::error_1(&format!("Frontline: {error}").into());
+                self.state.borrow_mut().problem = Some(error);
+            }
+        }
+        self.draw();
+    }
+
+    /// The partner's brand from the ruleset, as custom properties on the
+    /// portal (set through the CSSOM, which a strict CSP allows).
+    fn apply_theme(&self, rules: &Ruleset) {
+        if let Some(style) = self
+            .portal
+            .dyn_ref::<web_sys::HtmlElement>()
+            .map(|e| e.style())
+        {
+            for (name, value) in rules.theme.clone().unwrap_or_default().properties() {
+                let _ = style.set_property(name, value);
+            }
+        }
+    }
+
+    /// The browser's back and forward buttons, before the wizard is
+    /// mounted (it listens itself afterwards): a step's entry brings the
+    /// wizard with that journey.
+    fn listen_to_history(&self) {
+        let me = self.me.clone();
+        let closure = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::PopStateEvent)>::new(
+            move |e: web_sys::PopStateEvent| {
+                let _ = with(&me, |p| {
+                    if matches!(p.state.borrow().wizard, Wizard::Mounted(_)) {
+                        return;
+                    }
+                    if let Some(text) = e.state().as_string() {
+                        p.state.borrow_mut().saved = Some((text, true));
+                        p.start();
+                    }
+                });
+            },
+        );
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.add_event_listener_with_callback("popstate", closure.as_ref().unchecked_ref());
+        }
+        self.state.borrow_mut().popstate = Some(closure);
+    }
+
+    /// Fetches the wizard part unless it is mounted or on its way.
+    pub fn fetch_wizard(&self) {
+        {
+            let mut s = self.state.borrow_mut();
+            if !matches!(s.wizard, Wizard::Idle | Wizard::Failed) {
+                return;
+            }
+            let started = s.saved.is_some();
+            s.wizard = Wizard::Loading { started };
+        }
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = crate::app::load().await;
+            with(&me, |p| p.wizard_arrived(loaded.ok()));
+        });
+    }
+
+    /// The customer pressed "Start" (or, before the wizard is mounted,
+    /// the browser's back or forward button brought a started journey).
+    fn start(&self) {
+        if let Wizard::Mounted(wizard) = &self.state.borrow().wizard {
+            (wizard.start)();
+            return;
+        }
+        self.fetch_wizard();
+        {
+            let mut s = self.state.borrow_mut();
+            if let Wizard::Loading { started } = &mut s.wizard {
+                *started = true;
+            }
+            s.stage = Stage::Product;
+        }
+        self.draw_progress();
+        self.draw_body();
+        self.focus_title();
+    }
+
+    fn wizard_arrived(&self, mount: Option<MountWizard>) {
+        let mut s = self.state.borrow_mut();
+        let Wizard::Loading { started } = s.wizard else {
+            return;
+        };
+        let (Some(mount), Some(rules)) = (mount, s.rules.clone()) else {
+            s.wizard = Wizard::Failed;
+            drop(s);
+            if started {
+                self.draw_body();
+                self.focus_title();
+            }
+            return;
+        };
+        let handover = match (s.saved.take(), started) {
+            (Some((text, focus)), _) => Handover::Saved { text, focus },
+            (None, true) => Handover::Started,
+            (None, false) => Handover::Welcome,
+        };
+        let link = FrameLink(self.me.clone());
+        let (locale, prefill) = (s.locale, s.prefill.clone());
+        drop(s);
+        let handle = mount(Mount {
+            portal: self.portal.clone(),
+            rules,
+            locale,
+            handover,
+            prefill,
+            frame: link,
+        });
+        self.state.borrow_mut().wizard = Wizard::Mounted(handle);
+    }
+
+    /// The stage the wizard is at: on the welcome screen the frame shows it.
+    fn show_stage(&self, stage: Stage) {
+        let changed = {
+            let mut s = self.state.borrow_mut();
+            std::mem::replace(&mut s.stage, stage) != stage
+        };
+        if changed {
+            self.draw_progress();
+            self.draw_body();
+        }
+    }
+
+    /// Switches the portal's language (`Frontline.setLocale`, the switcher).
+    pub fn set_locale(&self, locale: Locale) {
+        self.state.borrow_mut().locale = locale;
+        self.draw();
+        if let Wizard::Mounted(wizard) = &self.state.borrow().wizard {
+            (wizard.set_locale)(locale);
+        }
+    }
+
+    /// `Frontline.prefill`: kept for the wizard, or handed to it.
+    pub fn prefill(&self, prefill: Prefill) {
+        let s = self.state.borrow();
+        if let Wizard::Mounted(wizard) = &s.wizard {
+            (wizard.prefill)(prefill);
+        } else {
+            drop(s);
+            self.state.borrow_mut().prefill = Some(prefill);
+        }
+    }
+
+    /// Removes the portal and everything it registered.
+    pub fn remove(&self) {
+        let mut s = self.state.borrow_mut();
+        s.wizard = Wizard::Idle;
+        s.frame_listeners = Listeners::default();
+        s.body_listeners = Listeners::default();
+        if let (Some(closure), Some(w)) = (s.popstate.take(), web_sys::window()) {
+            let _ =
+                w.remove_event_listener_with_callback("popstate", closure.as_ref().unchecked_ref());
+        }
+        self.portal.remove();
+    }
+
+    /// Draws everything in the language now.
+    fn draw(&self) {
+        let mut on = Listeners::default();
+        let l = self.state.borrow().locale;
+        attr(&self.portal, "lang", l.tag());
+        // The language switcher, named in each language's own words.
+        let label = el("label", "fl-language");
+        let select = el("select", "fl-language__select");
+        attr(&select, "data-testid", "language");
+        for option in Locale::all() {
+            let item = text_el("option", "", option.t(Key::LanguageName));
+            attr(&item, "value", option.tag());
+            if option == l {
+                attr(&item, "selected", "");
+            }
+            add(&select, &[&item]);
+        }
+        let me = self.me.clone();
+        let chosen = select.clone();
+        on.on(&select, "change", move |_| {
+            let tag = chosen.unchecked_ref::<web_sys::HtmlSelectElement>().value();
+            if let Some(locale) = Locale::from_tag(&tag) {
+                with(&me, |p| p.set_locale(locale));
+            }
+        });
+        add(
+            &label,
+            &[
+                &text_el("span", "fl-language__label", l.t(Key::LanguageLabel)),
+                &select,
+            ],
+        );
+        // A keyboard user who just chose a language stays on the switcher.
+        let refocus = self.bar.matches(":focus-within").unwrap_or(false);
+        replace(&self.bar, &label);
+        if let (true, Some(select)) = (refocus, select.dyn_ref::<web_sys::HtmlElement>()) {
+            let _ = select.focus();
+        }
+        self.state.borrow_mut().frame_listeners = on;
+        let s = self.state.borrow();
+        if let Some(problem) = &s.problem {
+            replace(&self.content, &config_problem(l, problem));
+        } else if let Some(rules) = &s.rules {
+            let email = &rules.fallback_contact.email;
+            self.help.set_text_content(Some(&format!(
+                "{} ",
+                l.format(Key::HelpContact, &[("partner", &rules.partner.name)])
+            )));
+            let mail = text_el("a", "", email);
+            attr(&mail, "href", &format!("mailto:{email}"));
+            add(&self.help, &[&mail]);
+            attr(&self.progress, "aria-label", l.t(Key::ProgressLabel));
+            drop(s);
+            self.draw_progress();
+            self.draw_body();
+        } else {
+            replace(&self.content, &loading(l));
+        }
+    }
+
+    fn draw_progress(&self) {
+        let s = self.state.borrow();
+        replace(&self.progress, &progress_items(s.locale, s.stage));
+    }
+
+    /// The frame's body: the welcome screen, the wait for the wizard, or
+    /// its failure; hidden while the wizard shows a step.
+    fn draw_body(&self) {
+        let mut on = Listeners::default();
+        let s = self.state.borrow();
+        let (Some(rules), l) = (&s.rules, s.locale) else {
+            return;
+        };
+        let waiting = s.stage != Stage::Welcome;
+        let drawn = match &s.wizard {
+            Wizard::Mounted(_) if waiting => None,
+            Wizard::Loading { .. } | Wizard::Idle if waiting => Some(part_loading(l)),
+            Wizard::Failed if waiting => {
+                let me = self.me.clone();
+                let again = self.me.clone();
+                Some(part_failed(
+                    l,
+                    Key::StepsFailedTitle,
+                    &mut on,
+                    move || {
+                        with(&me, |p| p.start());
+                    },
+                    Some(Box::new(move || {
+                        with(&again, |p| {
+                            p.show_stage(Stage::Welcome);
+                            p.focus_title();
+                        });
+                    })),
+                ))
+            }
+            _ => Some(welcome(l, rules, &mut on, &self.me)),
+        };
+        drop(s);
+        match drawn {
+            Some(drawn) => {
+                replace(&self.body, &drawn);
+                let _ = self.body.remove_attribute("hidden");
+            }
+            None => {
+                self.body.set_text_content(None);
+                attr(&self.body, "hidden", "");
+            }
+        }
+        // The previous drawing's listeners go with it.
+        self.state.borrow_mut().body_listeners = on;
+    }
+
+    /// After the customer acts: focus the body's heading and announce it.
+    fn focus_title(&self) {
+        if let Ok(Some(title)) = self.body.query_selector(".fl-step__title") {
+            self.announcer
+                .set_text_content(title.text_content().as_deref());
+            if let Some(title) = title.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = title.focus();
+            }
+        }
+    }
+}
+
+/// Where this tab keeps the journey under `rules` (sessionStorage).
+pub fn journey_key(rules: &Ruleset) -> String {
+    format!("frontline.journey.{}", rules.id)
+}
