@@ -28,6 +28,8 @@ test('the portal loads with no console error or CSP violation and shows the part
   const errors = await watchErrors(page);
   await page.goto(h.server.portal);
   assert.match(await page.getByTestId('step-welcome').innerText(), new RegExp(ruleset.partner.name));
+  // The status line said "Loading…" while the ruleset was on its way; it is gone.
+  assert.equal(await page.locator('.fl-portal__loading').count(), 0, 'a loading line is left on the page');
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
   assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));

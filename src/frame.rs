@@ -517,6 +517,8 @@ impl Portal {
                         s.stage = Stage::Product;
                     }
                 }
+                // In place of the loading line.
+                self.content.set_text_content(None);
                 add(
                     &self.content,
                     &[&self.help, &self.progress, &self.announcer, &self.body],
