@@ -107,6 +107,14 @@ test('the resolved, queued, earlier-requests and unavailable screens pass axe to
   violations.push(...(await audit(next, 'welcome with an earlier request')));
   await next.close();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  // The wizard could not be loaded (its part of the code).
+  const offline = await context.newPage();
+  await offline.route(/frontline-part-wizard-[0-9a-f]+\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await offline.goto(h.server.portal);
+  await offline.getByTestId('start').click();
+  await offline.getByTestId('step-part-failed').waitFor();
+  violations.push(...(await audit(offline, 'wizard unavailable')));
+  await offline.close();
   // The request form could not be loaded (its part of the code).
   const cut = await context.newPage();
   await cut.route(/frontline-part-request-[0-9a-f]+\.wasm$/, (route) => route.abort('internetdisconnected'));
@@ -123,6 +131,17 @@ test('the resolved, queued, earlier-requests and unavailable screens pass axe to
   violations.push(...(await audit(other, 'unavailable')));
   assert.deepEqual(violations, []);
   await context.close();
+});
+
+test('a keyboard user who changes the language stays on the language switcher', async () => {
+  const page = await h.browser.newPage();
+  await page.goto(h.server.portal);
+  await page.getByTestId('step-welcome').waitFor();
+  await page.getByTestId('language').focus();
+  await page.keyboard.press('ArrowDown'); // English → Français
+  await page.locator('[data-testid=step-welcome] h1').filter({ hasText: 'Comment pouvons-nous vous aider' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'language');
+  await page.close();
 });
 
 test('the audit itself finds a violation when there is one (so its silence means something)', async () => {
