@@ -11,20 +11,18 @@ import { ROOT, harness } from './support.mjs';
 const KB = 1024;
 /** The loader, on every page of a partner's site. */
 const LOADER_BUDGET = 3 * KB;
-/** Everything the portal downloads when opened: issue 7's goal. */
-const OPEN_GOAL = 120 * KB;
+/** Everything the portal downloads when opened: issue 7's budget. */
+const OPEN_BUDGET = 120 * KB;
 /**
- * What this test enforces for "when opened" until the goal is reached: the
- * size the portal has come down to, so it does not grow unnoticed. Lower it
- * with every saving. Raise it only for a fix that cannot be had for fewer
- * bytes, saying so and by how much in the commit (the last raise: none; the
- * last addition within the ceiling: +0.35 KB for "Start over" on the screen
- * saying the diagnosis part could not be loaded). The last
- * saving: the progress list redrawn whole instead of reactive attributes, and
- * the nav under a memo instead of <Show> (147 → 145 KiB).
- * (README, "Size", says where the bytes go.)
+ * Below the budget, the size the opened portal has come down to, so that it
+ * does not creep back up to the budget unnoticed. Lower it with every
+ * saving. Raise it only for a fix that cannot be had for fewer bytes,
+ * saying so and by how much in the commit (the last raise: none). The last
+ * saving: the welcome screen and the frame drawn with plain DOM calls, and
+ * the wizard with the Leptos runtime fetched when the customer heads for
+ * "Start" (145 → 96 KiB). (README, "Size", says where the bytes go.)
  */
-const OPEN_CEILING = 145 * KB;
+const OPEN_CEILING = 97 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
@@ -46,14 +44,15 @@ test(`the loader is at most ${LOADER_BUDGET / KB} KB gzip`, () => {
   assert.ok(size <= LOADER_BUDGET, `frontline.js is ${size} B gzip, over ${LOADER_BUDGET} B`);
 });
 
-test(`what the portal downloads when opened stays under its ceiling (${OPEN_CEILING / KB} KB gzip; goal ${OPEN_GOAL / KB} KB)`, (t) => {
+test(`what the portal downloads when opened is at most ${OPEN_BUDGET / KB} KB gzip, and under its ceiling of ${OPEN_CEILING / KB} KB`, (t) => {
   const { total, text } = breakdown(openFiles());
   for (const line of text.split('\n')) t.diagnostic(line);
-  t.diagnostic(`goal ${OPEN_GOAL} B: ${total <= OPEN_GOAL ? 'met' : `not met, ${total - OPEN_GOAL} B over`}`);
+  t.diagnostic(`budget ${OPEN_BUDGET} B: ${OPEN_BUDGET - total} B to spare`);
   // Not part of "when opened": fetched when the customer heads for Start or
   // reaches an answer (split.test.mjs).
   const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-'));
   for (const line of breakdown(later).text.split('\n').slice(1, -1)) t.diagnostic(`later: ${line}`);
+  assert.ok(total <= OPEN_BUDGET, `${total} B gzip is over the budget of ${OPEN_BUDGET} B:\n${text}`);
   assert.ok(total <= OPEN_CEILING, `${total} B gzip is over the ceiling of ${OPEN_CEILING} B:\n${text}`);
 });
 

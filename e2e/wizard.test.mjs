@@ -216,7 +216,7 @@ async function toBillingQuestionThenReload(page) {
   await page.locator('[data-node="billing-what"]').waitFor();
 }
 
-test('after a reload the journey comes back (read by the diagnosis part) without taking focus, and the browser\'s back still walks it', async () => {
+test('after a reload the journey comes back (read by the wizard once fetched) without taking focus, and the browser\'s back still walks it', async () => {
   const { context, page, errors } = await open();
   await page.goto(h.server.portal);
   await toBillingQuestionThenReload(page);

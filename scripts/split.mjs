@@ -1,6 +1,6 @@
 // After `trunk build`, before postbuild.mjs: code splitting. Cuts the parts
-// the portal loads only when needed (src/diagnosis_part.rs,
-// src/request_part.rs, and a chunk of code both use) out of the
+// the portal loads only when needed (the wizard, src/app.rs; the request
+// part it loads, src/request_part.rs; and a chunk of code both use) out of the
 // WebAssembly that Trunk's cargo build linked (with relocations,
 // .cargo/config.toml), then puts in dist/, instead of Trunk's glue and
 // module:

@@ -22,7 +22,7 @@ wasm-bindgen --target web --keep-lld-exports --keep-debug --out-dir "$work/bg" -
 flags=$(sed 's/--strip-[a-z-]*//g' scripts/wasm-opt.flags)
 # shellcheck disable=SC2086
 wasm-opt -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
-for part in diagnosis request; do
+for part in wizard request; do
   # shellcheck disable=SC2086
   wasm-opt -g $flags "$work/split_${part}_part.wasm" -o "$work/$part.wasm" 2>/dev/null
 done
@@ -30,11 +30,11 @@ echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt
 echo "build's flags, then \`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module,"
 echo "before gzip; \"retained\" counts everything only reachable through the item. The name"
 echo "section (function names) exists only in this analysis build."
-for m in main diagnosis request; do
+for m in main wizard request; do
   echo
   case $m in
     main) echo "The module loaded when the portal opens:" ;;
-    diagnosis) echo "The diagnosis part, loaded when the customer heads for Start:" ;;
+    wizard) echo "The wizard (with the Leptos runtime), loaded when the customer heads for Start:" ;;
     request) echo "The request part, loaded at an answer:" ;;
   esac
   echo

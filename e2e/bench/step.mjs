@@ -66,7 +66,7 @@ const BIG = [
 /**
  * Walks `steps` in a fresh page. With `intent`, the pointer first rests on
  * "Start" as a person's does before clicking it, which fetches the
- * diagnosis part (src/diagnosis_part.rs); without, the click itself does.
+ * wizard (src/app.rs); without, the click itself does.
  */
 async function walk(browser, url, steps, { intent = true } = {}) {
   const { context, page, errors } = await freshPage(browser);
