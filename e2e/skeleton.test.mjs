@@ -32,6 +32,7 @@ test('the portal loads with no console error or CSP violation and shows the part
   assert.equal(await page.locator('.fl-portal__loading').count(), 0, 'a loading line is left on the page');
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
+  assert.equal(await page.locator('.fl-portal__loading').count(), 0, 'the wait for the wizard is left on the page');
   assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));
   const labels = await page.locator('button.fl-choice').allInnerTexts();
   assert.deepEqual(labels, ruleset.products.map((p) => p.name.en));

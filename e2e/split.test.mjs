@@ -103,6 +103,27 @@ test('when the wizard cannot be fetched, the customer is told, stays started and
   await context.close();
 });
 
+test('after a reload the wizard that cannot be fetched takes no focus, and Start over forgets the saved journey', async () => {
+  const context = await h.browser.newContext();
+  let offline = false;
+  await context.route((url) => isPart(url.href, 'wizard'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  const { page, errors } = await open(context);
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('step-kind').waitFor();
+  offline = true;
+  await page.reload();
+  await page.getByTestId('step-part-failed').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement === document.body), true, 'focus moved on a reload');
+  await page.getByTestId('restart').click();
+  await page.getByTestId('step-welcome').waitFor();
+  offline = false;
+  await page.getByTestId('start').click();
+  await page.getByTestId('step-product').waitFor();
+  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
+  await context.close();
+});
+
 test('when the request part cannot be fetched, the customer is told, keeps the journey and can try again', async () => {
   const context = await h.browser.newContext();
   let offline = true;

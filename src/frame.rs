@@ -608,6 +608,9 @@ impl Portal {
             if let Wizard::Loading { started } = &mut s.wizard {
                 *started = true;
             }
+            if let Some((_, acted)) = &mut s.saved {
+                *acted = true;
+            }
             s.stage = Stage::Product;
         }
         self.draw_progress();
@@ -622,10 +625,15 @@ impl Portal {
         };
         let (Some(mount), Some(rules)) = (mount, s.rules.clone()) else {
             s.wizard = Wizard::Failed;
+            // Told on a focused screen if the customer acted; not over a
+            // reloaded page (a portal must not steal focus from the page).
+            let acted = !matches!(s.saved, Some((_, false)));
             drop(s);
             if started {
                 self.draw_body();
-                self.focus_title();
+                if acted {
+                    self.focus_title();
+                }
             }
             return;
         };
@@ -646,6 +654,19 @@ impl Portal {
             frame: link,
         });
         self.state.borrow_mut().wizard = Wizard::Mounted(handle);
+        // The wait for it goes (the wizard shows the step).
+        self.draw_body();
+    }
+
+    /// "Start over" while the wizard is not there: back to the welcome
+    /// screen, forgetting a saved journey it was to take up.
+    fn restart(&self) {
+        let saved = self.state.borrow_mut().saved.take();
+        if let (Some(_), Some(rules)) = (saved, self.state.borrow().rules.as_deref()) {
+            storage::remove(&journey_key(rules));
+        }
+        self.show_stage(Stage::Welcome);
+        self.focus_title();
     }
 
     /// The stage the wizard is at: on the welcome screen the frame shows it.
@@ -683,13 +704,16 @@ impl Portal {
     /// Removes the portal and everything it registered.
     pub fn remove(&self) {
         let mut s = self.state.borrow_mut();
-        s.wizard = Wizard::Idle;
+        let wizard = std::mem::replace(&mut s.wizard, Wizard::Idle);
         s.frame_listeners = Listeners::default();
         s.body_listeners = Listeners::default();
         if let (Some(closure), Some(w)) = (s.popstate.take(), web_sys::window()) {
             let _ =
                 w.remove_event_listener_with_callback("popstate", closure.as_ref().unchecked_ref());
         }
+        drop(s);
+        // Unmounts the wizard, which may still call on the frame meanwhile.
+        drop(wizard);
         self.portal.remove();
     }
 
@@ -781,10 +805,7 @@ impl Portal {
                         with(&me, |p| p.start());
                     },
                     Some(Box::new(move || {
-                        with(&again, |p| {
-                            p.show_stage(Stage::Welcome);
-                            p.focus_title();
-                        });
+                        with(&again, |p| p.restart());
                     })),
                 ))
             }
