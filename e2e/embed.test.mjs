@@ -97,24 +97,29 @@ test('the host API opens, closes, toggles and destroys the widget, leaving nothi
   await context.close();
 });
 
-test('destroy() leaves no window listener behind', async () => {
-  const { context, page, errors } = await open();
-  const cdp = await context.newCDPSession(page);
-  const windowListeners = async () => {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window' });
-    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
-    return listeners.map((l) => l.type).sort();
-  };
-  const before = await windowListeners();
-  await page.evaluate(() => window.Frontline.open());
-  await page.getByTestId('step-welcome').waitFor();
-  await page.getByTestId('start').click();
-  assert.ok((await windowListeners()).length > before.length, 'the open portal listens to the window');
-  await page.evaluate(() => window.Frontline.destroy());
-  assert.deepEqual(await windowListeners(), before);
-  assert.deepEqual(errors, []);
-  await context.close();
-});
+for (const when of ['while the wizard is on its way', 'once the wizard is mounted']) {
+  test(`destroy() ${when} leaves no window listener behind`, async () => {
+    const { context, page, errors } = await open();
+    const cdp = await context.newCDPSession(page);
+    const windowListeners = async () => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression: 'window' });
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+      return listeners.map((l) => l.type).sort();
+    };
+    const before = await windowListeners();
+    await page.evaluate(() => window.Frontline.open());
+    await page.getByTestId('step-welcome').waitFor();
+    await page.getByTestId('start').click();
+    if (when === 'once the wizard is mounted') await page.getByTestId('step-product').waitFor();
+    assert.ok((await windowListeners()).length > before.length, 'the open portal listens to the window');
+    await page.evaluate(() => window.Frontline.destroy());
+    // The wizard may still arrive after destroy(): it must not mount then.
+    await page.waitForTimeout(300);
+    assert.deepEqual(await windowListeners(), before);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
 
 test('events fire in order with ids and outcomes only; prefill fills the form; setLocale switches language', async () => {
   const { context, page, errors } = await open();

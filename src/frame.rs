@@ -1,7 +1,7 @@
-//! What the portal shows when it opens, drawn with plain DOM calls: the
-//! frame (language, help line, progress, live region) and the welcome
-//! screen. This module and what it calls are the WebAssembly a page
-//! downloads to open the portal.
+//! The portal's frame: the ruleset, the language, the help line, the
+//! progress indicator, the live region and the welcome screen, drawn with
+//! plain DOM calls (`crate::views`). This module and what it calls are the
+//! WebAssembly a page downloads to open the portal.
 //!
 //! The wizard (every step after the welcome screen, drawn with Leptos) is
 //! a part of its own (`crate::app`), fetched when the customer heads for
@@ -14,304 +14,24 @@
 //!
 //! Leptos is the portal's view layer; here it would cost the page its
 //! runtime (reactive graph, renderer) before the customer asked for more
-//! than the welcome screen: about 50 KB of the 148 KB the portal opened
-//! with when the welcome screen was drawn with it.
+//! than the welcome screen: the portal opened with 148 KB gzip when the
+//! welcome screen was drawn with Leptos, 96 KB since.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
-use frontline_core::hours::{self, OpenState};
-use frontline_core::{Availability, Channel, Ruleset};
+use frontline_core::Ruleset;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use crate::api::ConfigError;
-use crate::dom::{add, add_text, attr, el, replace, text_el, Listeners};
+use crate::dom::{add, attr, el, replace, Listeners};
 use crate::host::Prefill;
 use crate::i18n::{Key, Locale};
+use crate::storage;
+use crate::views::{self, StartHooks};
 use crate::wizard::Stage;
-use crate::{clock, format, storage};
-
-/// "Open now, until 18:00" / "Closed now. Opens Monday 08:00 (…your time…)".
-fn open_words(locale: Locale, state: &OpenState, today: format::Today) -> String {
-    match (state.open_now, &state.closes, &state.next_open) {
-        (true, Some(closes), _) => locale.format(
-            Key::OpenUntil,
-            &[("time", &format::moment(locale, closes, today))],
-        ),
-        (true, None, _) => locale.t(Key::OpenAlways).to_owned(),
-        (false, _, Some(opens)) => locale.format(
-            Key::ClosedOpens,
-            &[("time", &format::moment(locale, opens, today))],
-        ),
-        (false, _, None) => locale.t(Key::Closed).to_owned(),
-    }
-}
-
-/// A ruleset text in `l` (the partner's default language when it lacks it).
-pub fn text_in(l: Locale, rules: &Ruleset, text: &frontline_core::Text) -> String {
-    text.get(l.tag(), &rules.default_language).to_owned()
-}
-
-/// The partner's contact methods (those named in `only`, else all), each
-/// with whether it is staffed now.
-pub fn contact_methods(l: Locale, rules: &Ruleset, only: &[String]) -> Element {
-    let now = clock::now();
-    let zone = clock::customer_zone();
-    let list = el("ul", "fl-list fl-contacts");
-    for m in rules
-        .contact_methods
-        .iter()
-        .filter(|m| only.is_empty() || only.contains(&m.id))
-    {
-        let item = el("li", "fl-contact");
-        attr(&item, "data-testid", &format!("contact-{}", m.id));
-        let address = text_el("a", "fl-contact__address", &m.address);
-        let href = match m.channel {
-            Channel::Email => format!("mailto:{}", m.address),
-            Channel::Phone => format!("tel:{}", m.address.replace(' ', "")),
-            _ => m.address.clone(),
-        };
-        attr(&address, "href", &href);
-        add(
-            &item,
-            &[&text_el(
-                "span",
-                "fl-contact__label",
-                &text_in(l, rules, &m.label),
-            )],
-        );
-        add_text(&item, " ");
-        add(&item, &[&address]);
-        if m.availability != Availability::Always {
-            let open = hours::contact_status(rules, &m.id, now, &zone).is_some_and(|s| s.open_now);
-            add_text(&item, " ");
-            add(
-                &item,
-                &[&text_el(
-                    "span",
-                    if open {
-                        "fl-contact__status fl-contact__status--open"
-                    } else {
-                        "fl-contact__status"
-                    },
-                    l.t(if open {
-                        Key::ContactOpen
-                    } else {
-                        Key::ContactClosed
-                    }),
-                )],
-            );
-        }
-        add(&list, &[&item]);
-    }
-    list
-}
-
-/// Screen 1: who the partner is, what it does, whether it is open, how to
-/// reach it. `start` on "Start", `intent` when the customer heads for it.
-/// Requests of an earlier visit, when the wizard lists them, go in the
-/// element marked `data-slot="earlier"`.
-fn welcome(l: Locale, rules: &Ruleset, on: &mut Listeners, portal: &Weak<Portal>) -> Element {
-    let partner = &rules.partner.name;
-    let now = clock::now();
-    let zone = clock::customer_zone();
-    let today = clock::today(now, &hours::partner_zone(rules), &zone);
-    let status = hours::service_status(rules, now, &zone);
-    let section = el("section", "fl-step");
-    attr(&section, "data-testid", "step-welcome");
-    let title = text_el("h1", "fl-step__title", l.t(Key::WelcomeTitle));
-    attr(&title, "tabindex", "-1");
-    let earlier = with(portal, |p| p.earlier.clone());
-    let open = text_el(
-        "p",
-        if status.open_now {
-            "fl-status fl-status--open"
-        } else {
-            "fl-status"
-        },
-        &open_words(l, &status, today),
-    );
-    attr(&open, "data-testid", "open-status");
-    let provided = el("ul", "fl-list");
-    for t in &rules.partner.support_provided {
-        add(&provided, &[&text_el("li", "", &text_in(l, rules, t))]);
-    }
-    let start = text_el(
-        "button",
-        "fl-button fl-button--primary",
-        l.t(Key::WelcomeStart),
-    );
-    attr(&start, "data-testid", "start");
-    for event in ["pointerenter", "focus"] {
-        let portal = portal.clone();
-        on.on(&start, event, move |_| {
-            with(&portal, |p| p.fetch_wizard());
-        });
-    }
-    let portal = portal.clone();
-    on.on(&start, "click", move |_| {
-        with(&portal, |p| p.start());
-    });
-    add(
-        &section,
-        &[
-            &text_el(
-                "p",
-                "fl-step__eyebrow",
-                &l.format(Key::SupportOf, &[("partner", partner)]),
-            ),
-            &title,
-            &text_el("p", "", l.t(Key::WelcomeIntro)),
-            &earlier.unwrap_or_else(|| el("div", "")),
-            &open,
-            &text_el(
-                "h2",
-                "fl-step__subtitle",
-                &l.format(Key::WelcomeProvided, &[("partner", partner)]),
-            ),
-            &provided,
-            &start,
-            &text_el("h2", "fl-step__subtitle", l.t(Key::ContactTitle)),
-            &contact_methods(l, rules, &[]),
-        ],
-    );
-    section
-}
-
-/// A status line while something is on its way.
-pub fn loading(l: Locale) -> Element {
-    let line = text_el("p", "fl-portal__loading", l.t(Key::Loading));
-    attr(&line, "role", "status");
-    line
-}
-
-/// Shown while a part of the portal is on its way.
-pub fn part_loading(l: Locale) -> Element {
-    let line = loading(l);
-    attr(&line, "data-testid", "part-loading");
-    line
-}
-
-/// Shown when a part could not be loaded: what happened, that nothing is
-/// lost, and a way to try again (and, when given, to start over).
-pub fn part_failed(
-    l: Locale,
-    title: Key,
-    on: &mut Listeners,
-    retry: impl Fn() + 'static,
-    restart: Option<Box<dyn Fn()>>,
-) -> Element {
-    let section = el("section", "fl-step");
-    attr(&section, "data-testid", "step-part-failed");
-    let heading = text_el("h1", "fl-step__title", l.t(title));
-    attr(&heading, "tabindex", "-1");
-    let again = text_el(
-        "button",
-        "fl-button fl-button--primary",
-        l.t(Key::FailedRetry),
-    );
-    attr(&again, "data-testid", "part-retry");
-    on.on(&again, "click", move |_| retry());
-    add(
-        &section,
-        &[
-            &heading,
-            &text_el("p", "", l.t(Key::PartFailedBody)),
-            &again,
-        ],
-    );
-    let Some(restart) = restart else {
-        return section;
-    };
-    let wrapper = el("div", "");
-    let nav = el("div", "fl-nav");
-    let over = text_el("button", "fl-button fl-button--link", l.t(Key::StartOver));
-    attr(&over, "data-testid", "restart");
-    on.on(&over, "click", move |_| restart());
-    add(&nav, &[&over]);
-    add(&wrapper, &[&section, &nav]);
-    wrapper
-}
-
-/// The progress indicator: where the customer is among the stages.
-pub fn progress_items(l: Locale, current: Stage) -> Element {
-    let list = el("ol", "fl-progress__list");
-    for s in Stage::ALL {
-        let item = text_el(
-            "li",
-            match s.cmp(&current) {
-                std::cmp::Ordering::Less => "fl-progress__item fl-progress__item--done",
-                std::cmp::Ordering::Equal => "fl-progress__item fl-progress__item--current",
-                std::cmp::Ordering::Greater => "fl-progress__item",
-            },
-            l.t(stage_key(s)),
-        );
-        if s == current {
-            attr(&item, "aria-current", "step");
-        }
-        add(&list, &[&item]);
-    }
-    list
-}
-
-fn stage_key(s: Stage) -> Key {
-    match s {
-        Stage::Welcome => Key::StageWelcome,
-        Stage::Product => Key::StageProduct,
-        Stage::Problem => Key::StageProblem,
-        Stage::Diagnosis => Key::StageDiagnosis,
-        Stage::Answer => Key::StageAnswer,
-        Stage::Request => Key::StageRequest,
-        Stage::Sent => Key::StageSent,
-    }
-}
-
-/// Shown when the ruleset cannot be used: a friendly panel for the customer
-/// (with the partner's fallback contact when the file names one); the exact
-/// reason goes to the console, for the partner.
-fn config_problem(l: Locale, error: &ConfigError) -> Element {
-    let panel = el("section", "fl-panel fl-panel--problem");
-    attr(&panel, "role", "alert");
-    attr(&panel, "data-testid", "config-problem");
-    add(
-        &panel,
-        &[
-            &text_el("h1", "fl-panel__title", l.t(Key::ConfigProblemTitle)),
-            &text_el("p", "", l.t(Key::ConfigProblemBody)),
-        ],
-    );
-    if let ConfigError::Invalid {
-        fallback: Some(c), ..
-    } = error
-    {
-        let list = el("ul", "fl-list");
-        let link = |href: String, text: &str| {
-            let item = el("li", "");
-            let a = text_el("a", "", text);
-            attr(&a, "href", &href);
-            add(&item, &[&a]);
-            item
-        };
-        add(&list, &[&link(format!("mailto:{}", c.email), &c.email)]);
-        if let Some(p) = &c.phone {
-            add(&list, &[&link(format!("tel:{}", p.replace(' ', "")), p)]);
-        }
-        add(
-            &panel,
-            &[
-                &text_el(
-                    "p",
-                    "",
-                    &l.format(Key::ConfigProblemContact, &[("name", &c.name)]),
-                ),
-                &list,
-            ],
-        );
-    }
-    panel
-}
 
 /// The languages the browser says the customer prefers, best first.
 fn browser_languages() -> Vec<String> {
@@ -390,8 +110,8 @@ pub type MountWizard = fn(Mount) -> WizardHandle;
 pub struct FrameLink(Weak<Portal>);
 
 impl FrameLink {
-    /// The journey is at `stage`; `welcome`: it is on the welcome screen,
-    /// which the frame shows (the wizard shows nothing then).
+    /// The journey is at `stage`. On the welcome screen the frame shows
+    /// it (the wizard shows nothing then).
     pub fn show(&self, stage: Stage) {
         with(&self.0, |p| p.show_stage(stage));
     }
@@ -428,6 +148,8 @@ pub struct Portal {
     body: Element,
     /// On the welcome screen, for the wizard's list of earlier requests.
     earlier: Element,
+    /// What "Start" does.
+    start: StartHooks,
     state: RefCell<State>,
 }
 
@@ -477,6 +199,20 @@ impl Portal {
             announcer: el("p", "fl-visually-hidden"),
             body: el("div", "fl-wizard"),
             earlier: el("div", "fl-slot"),
+            start: StartHooks {
+                intent: Rc::new({
+                    let me = me.clone();
+                    move || {
+                        with(&me, |p| p.fetch_wizard());
+                    }
+                }),
+                start: Rc::new({
+                    let me = me.clone();
+                    move || {
+                        with(&me, |p| p.start());
+                    }
+                }),
+            },
             portal,
             state: RefCell::new(State {
                 locale: Locale::negotiate(browser_languages().iter().map(String::as_str)),
@@ -722,33 +458,10 @@ impl Portal {
         let mut on = Listeners::default();
         let l = self.state.borrow().locale;
         attr(&self.portal, "lang", l.tag());
-        // The language switcher, named in each language's own words.
-        let label = el("label", "fl-language");
-        let select = el("select", "fl-language__select");
-        attr(&select, "data-testid", "language");
-        for option in Locale::all() {
-            let item = text_el("option", "", option.t(Key::LanguageName));
-            attr(&item, "value", option.tag());
-            if option == l {
-                attr(&item, "selected", "");
-            }
-            add(&select, &[&item]);
-        }
         let me = self.me.clone();
-        let chosen = select.clone();
-        on.on(&select, "change", move |_| {
-            let tag = chosen.unchecked_ref::<web_sys::HtmlSelectElement>().value();
-            if let Some(locale) = Locale::from_tag(&tag) {
-                with(&me, |p| p.set_locale(locale));
-            }
+        let (label, select) = views::language_switcher(l, &mut on, move |locale| {
+            with(&me, |p| p.set_locale(locale));
         });
-        add(
-            &label,
-            &[
-                &text_el("span", "fl-language__label", l.t(Key::LanguageLabel)),
-                &select,
-            ],
-        );
         // A keyboard user who just chose a language stays on the switcher.
         let refocus = self.bar.matches(":focus-within").unwrap_or(false);
         replace(&self.bar, &label);
@@ -758,28 +471,21 @@ impl Portal {
         self.state.borrow_mut().frame_listeners = on;
         let s = self.state.borrow();
         if let Some(problem) = &s.problem {
-            replace(&self.content, &config_problem(l, problem));
+            replace(&self.content, &views::config_problem(l, problem));
         } else if let Some(rules) = &s.rules {
-            let email = &rules.fallback_contact.email;
-            self.help.set_text_content(Some(&format!(
-                "{} ",
-                l.format(Key::HelpContact, &[("partner", &rules.partner.name)])
-            )));
-            let mail = text_el("a", "", email);
-            attr(&mail, "href", &format!("mailto:{email}"));
-            add(&self.help, &[&mail]);
+            views::help(l, rules, &self.help);
             attr(&self.progress, "aria-label", l.t(Key::ProgressLabel));
             drop(s);
             self.draw_progress();
             self.draw_body();
         } else {
-            replace(&self.content, &loading(l));
+            replace(&self.content, &views::loading(l));
         }
     }
 
     fn draw_progress(&self) {
         let s = self.state.borrow();
-        replace(&self.progress, &progress_items(s.locale, s.stage));
+        replace(&self.progress, &views::progress_items(s.locale, s.stage));
     }
 
     /// The frame's body: the welcome screen, the wait for the wizard, or
@@ -793,11 +499,11 @@ impl Portal {
         let waiting = s.stage != Stage::Welcome;
         let drawn = match &s.wizard {
             Wizard::Mounted(_) if waiting => None,
-            Wizard::Loading { .. } | Wizard::Idle if waiting => Some(part_loading(l)),
+            Wizard::Loading { .. } | Wizard::Idle if waiting => Some(views::part_loading(l)),
             Wizard::Failed if waiting => {
                 let me = self.me.clone();
                 let again = self.me.clone();
-                Some(part_failed(
+                Some(views::part_failed(
                     l,
                     Key::StepsFailedTitle,
                     &mut on,
@@ -809,7 +515,13 @@ impl Portal {
                     })),
                 ))
             }
-            _ => Some(welcome(l, rules, &mut on, &self.me)),
+            _ => Some(views::welcome(
+                l,
+                rules,
+                &mut on,
+                &self.start,
+                &self.earlier,
+            )),
         };
         drop(s);
         match drawn {

@@ -20,6 +20,7 @@ pub mod request_part;
 pub mod request_screens;
 pub mod screens;
 pub mod storage;
+pub mod views;
 pub mod wizard;
 
 /// Ruleset location used when the page names none.

@@ -13,6 +13,7 @@
 use std::future::Future;
 
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 
 use crate::app::ScreenShown;
 use crate::i18n::{Key, Locale};
@@ -33,7 +34,9 @@ pub enum Loaded<P> {
 /// One part's state, in the reactive owner of the wizard that made it.
 pub struct PartSlot<P: Send + Sync + 'static> {
     state: RwSignal<Loaded<P>>,
-    owner: StoredValue<Owner>,
+    /// Weak: the slot lives in this owner, and a strong reference there
+    /// would keep the owner (and its cleanups) alive after unmounting.
+    owner: StoredValue<WeakOwner>,
 }
 
 impl<P: Send + Sync + 'static> Clone for PartSlot<P> {
@@ -49,7 +52,11 @@ impl<P: Copy + Send + Sync + 'static> PartSlot<P> {
     pub fn in_current_owner() -> Self {
         PartSlot {
             state: RwSignal::new(Loaded::Idle),
-            owner: StoredValue::new(Owner::current().expect("inside the wizard's owner")),
+            owner: StoredValue::new(
+                Owner::current()
+                    .expect("inside the wizard's owner")
+                    .downgrade(),
+            ),
         }
     }
 
@@ -85,7 +92,7 @@ impl<P: Copy + Send + Sync + 'static> PartSlot<P> {
         self.state.set(Loaded::Loading);
         leptos::task::spawn_local(async move {
             let loaded = fetch().await;
-            let Some(owner) = self.owner.try_get_value() else {
+            let Some(owner) = self.owner.try_get_value().and_then(|o| o.upgrade()) else {
                 return; // unmounted meanwhile
             };
             let state = match loaded {
@@ -99,13 +106,13 @@ impl<P: Copy + Send + Sync + 'static> PartSlot<P> {
 
 /// Shown while a part is on its way (the frame's drawing).
 pub fn pending_view(l: Locale) -> AnyView {
-    crate::app::raw(move |_| crate::frame::part_loading(l)).into_any()
+    crate::app::raw(move |_| crate::views::part_loading(l)).into_any()
 }
 
 /// Shown when a part could not be loaded: what happened, that nothing is
 /// lost, and a way to try again (the frame's drawing).
 pub fn failed_view(l: Locale, title: Key, retry: impl Fn() + 'static) -> AnyView {
-    crate::app::raw(move |on| crate::frame::part_failed(l, title, on, retry, None)).into_any()
+    crate::app::raw(move |on| crate::views::part_failed(l, title, on, retry, None)).into_any()
 }
 
 /// Once a screen that had to wait for its part replaces the status line,

@@ -2,8 +2,9 @@
 //! their DOM. Run by `make test` through wasm-bindgen-test-runner.
 #![cfg(target_arch = "wasm32")]
 
-use frontline::frame::{progress_items, Portal};
+use frontline::frame::Portal;
 use frontline::i18n::{Key, Locale};
+use frontline::views::progress_items;
 use frontline::wizard::Stage;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
