@@ -45,6 +45,21 @@ test('the build has a wizard part, a request part and the code they share', () =
   assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['request', 'shared', 'wizard'], `dist/ holds ${parts.join(', ')}`);
 });
 
+/**
+ * Fetches of the part labelled `label` fail while `offline` (returned, to
+ * switch: the network comes back with `network.offline = false`).
+ */
+async function cut(context, label, offline = true) {
+  const network = { offline };
+  await context.route((url) => isPart(url.href, label),
+    (route) => (network.offline ? route.abort('internetdisconnected') : route.continue()));
+  return network;
+}
+
+/** The failed fetches are the only errors: the portal itself kept running. */
+const onlyFetchErrors = (errors) =>
+  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
+
 /** Resolves once `file` has arrived in the page. */
 const arrived = (page, file) => page.waitForFunction((f) => performance.getEntriesByType('resource')
   .some((e) => e.name.endsWith(`/${f}`) && e.responseEnd > 0), file);
@@ -78,8 +93,7 @@ test('keyboard users fetch the wizard by moving focus to Start', async () => {
 
 test('when the wizard cannot be fetched, the customer is told, stays started and can try again', async () => {
   const context = await h.browser.newContext();
-  let offline = true;
-  await context.route((url) => isPart(url.href, 'wizard'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  const network = await cut(context, 'wizard');
   const { page, errors } = await open(context);
   await page.getByTestId('start').click();
   await page.getByTestId('step-part-failed').waitFor();
@@ -92,42 +106,40 @@ test('when the wizard cannot be fetched, the customer is told, stays started and
   await page.getByTestId('step-welcome').waitFor();
   await page.getByTestId('start').click();
   await page.getByTestId('step-part-failed').waitFor();
-  offline = false;
+  network.offline = false;
   await page.getByTestId('part-retry').click();
   await page.getByTestId('step-product').waitFor();
   await headingFocused(page, 'step-product');
   // One history entry for starting, not one per attempt.
   await page.goBack();
   await page.getByTestId('step-welcome').waitFor();
-  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
+  onlyFetchErrors(errors);
   await context.close();
 });
 
 test('after a reload the wizard that cannot be fetched takes no focus, and Start over forgets the saved journey', async () => {
   const context = await h.browser.newContext();
-  let offline = false;
-  await context.route((url) => isPart(url.href, 'wizard'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  const network = await cut(context, 'wizard', false);
   const { page, errors } = await open(context);
   await page.getByTestId('start').click();
   await page.getByTestId('product-m365').click();
   await page.getByTestId('step-kind').waitFor();
-  offline = true;
+  network.offline = true;
   await page.reload();
   await page.getByTestId('step-part-failed').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement === document.body), true, 'focus moved on a reload');
   await page.getByTestId('restart').click();
   await page.getByTestId('step-welcome').waitFor();
-  offline = false;
+  network.offline = false;
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
-  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
+  onlyFetchErrors(errors);
   await context.close();
 });
 
 test('when the request part cannot be fetched, the customer is told, keeps the journey and can try again', async () => {
   const context = await h.browser.newContext();
-  let offline = true;
-  await context.route((url) => isPart(url.href, 'request'), (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+  const network = await cut(context, 'request');
   const { page, errors } = await open(context);
   await toOutcome(page);
   await page.getByTestId('outcome-next').click();
@@ -136,13 +148,12 @@ test('when the request part cannot be fetched, the customer is told, keeps the j
   await page.waitForFunction(() => document.querySelector('[data-testid="announcer"]')?.textContent
     === 'The request form could not be loaded');
   // Back online: the same journey continues to the form.
-  offline = false;
+  network.offline = false;
   await page.getByTestId('part-retry').click();
   await page.getByTestId('step-form').waitFor();
   await headingFocused(page, 'step-form');
   assert.ok(await page.getByTestId('back').isVisible());
-  // The failed fetch is the only error: the portal itself kept running.
-  assert.ok(errors.every((e) => /frontline-part-|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e)), errors.join('\n'));
+  onlyFetchErrors(errors);
   await context.close();
 });
 
