@@ -48,6 +48,9 @@ impl Portal {
 }
 
 /// Mounts the portal into `container`, reading the ruleset at `config_url`.
+/// Keep the returned handle for as long as the portal is shown (the loader
+/// and `boot.js` do): if it is garbage-collected, the portal is dropped and
+/// stops answering.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, config_url: Option<String>) -> Portal {
     Portal {
