@@ -47,20 +47,37 @@ pub fn mount(m: Mount) -> WizardHandle {
     let locale = ArcRwSignal::new(m.locale);
     let prefill = ArcRwSignal::new(m.prefill);
     let journey = ArcRwSignal::new(Journey::default());
+    let from_history = ArcStoredValue::new(false);
     let target = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(m.portal);
-    let (l, p, j) = (locale.clone(), prefill.clone(), journey.clone());
+    let (l, p, j, h) = (
+        locale.clone(),
+        prefill.clone(),
+        journey.clone(),
+        from_history.clone(),
+    );
     let frame = m.frame;
     let (rules, handover) = (m.rules, m.handover);
     let mounted = leptos::mount::mount_to(target, move || {
         provide_context(UiLocale(l.into()));
         let frame = StoredValue::new_local(frame);
-        view! { <Wizard rules handover frame journey=j.into() prefill=p.into() /> }
+        view! { <Wizard rules handover frame journey=j.into() prefill=p.into() from_history=h /> }
     });
     WizardHandle {
         mounted: Box::new(mounted),
         set_locale: Box::new(move |l| locale.set(l)),
         prefill: Box::new(move |p| prefill.set(Some(p))),
-        start: Box::new(move || journey.update(Journey::start)),
+        start: Box::new({
+            let journey = journey.clone();
+            move || journey.update(Journey::start)
+        }),
+        history: Box::new(move |state| {
+            from_history.set_value(true);
+            journey.set(
+                state
+                    .and_then(|text| Journey::from_json(&text))
+                    .unwrap_or_default(),
+            );
+        }),
     }
 }
 
@@ -91,11 +108,7 @@ pub fn use_rules() -> Arc<Ruleset> {
 /// changes, so texts are plain strings, not reactive closures: far less
 /// WebAssembly than one reactive effect per text.
 pub fn text_of(text: &frontline_core::Text) -> String {
-    let l = use_locale().get_untracked();
-    let fallback = use_context::<Rules>()
-        .map(|r| r.0.default_language.clone())
-        .unwrap_or_default();
-    text.get(l.tag(), &fallback).to_owned()
+    crate::views::text_in(use_locale().get_untracked(), &use_rules(), text)
 }
 
 /// Renders `view` again whenever the customer changes language. Inside, UI
@@ -163,15 +176,8 @@ impl ScreenShown {
     /// heading and announce it.
     pub fn announce_and_focus(self) {
         request_animation_frame(move || {
-            let Some(body) = self.body.get_untracked() else {
-                return;
-            };
-            if let Ok(Some(title)) = body.query_selector(".fl-step__title") {
-                let text = title.text_content().unwrap_or_default();
-                self.frame.with_value(|f| f.announce(&text));
-                if let Ok(title) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(title) {
-                    let _ = title.focus();
-                }
+            if let Some(body) = self.body.get_untracked() {
+                self.frame.with_value(|f| f.focus_heading(&body));
             }
         });
     }
@@ -221,6 +227,8 @@ fn Wizard(
     frame: StoredValue<FrameLink, LocalStorage>,
     journey: RwSignal<Journey>,
     prefill: RwSignal<Option<Prefill>>,
+    /// Set when the browser's history moved the journey (no entry to push).
+    from_history: ArcStoredValue<bool>,
 ) -> impl IntoView {
     let locale = use_locale();
     provide_context(Rules(rules.clone()));
@@ -231,7 +239,6 @@ fn Wizard(
     // Where the journey comes from, and the screen before it: a customer
     // who pressed "Start" (or the browser's back button) moved on from the
     // welcome screen, and is followed there.
-    let from_history = StoredValue::new(false);
     let before = match handover {
         Handover::Welcome => None,
         Handover::Started => {
@@ -285,19 +292,8 @@ fn Wizard(
     // first display: a portal must not steal focus from the page.
     let body = NodeRef::<html::Div>::new();
     provide_context(EventSource(body));
-    // The browser's back and forward buttons walk the journey too: each
-    // step the customer takes is a history entry holding the journey.
-    let popstate = window_event_listener(leptos::ev::popstate, move |e| {
-        from_history.set_value(true);
-        let state = e.state().as_string();
-        journey.set(
-            state
-                .and_then(|text| Journey::from_json(&text))
-                .unwrap_or_default(),
-        );
-    });
-    // Unmounting (the host's `destroy()`) leaves no listener behind.
-    on_cleanup(move || popstate.remove());
+    // The browser's back and forward buttons reach the journey through the
+    // frame (`WizardHandle::history`).
     let shown = ScreenShown { body, frame };
     provide_context(shown);
     // Each new screen: a history entry (unless the browser's history moved

@@ -14,8 +14,8 @@
 //!
 //! Leptos is the portal's view layer; here it would cost the page its
 //! runtime (reactive graph, renderer) before the customer asked for more
-//! than the welcome screen: the portal opened with 148 KB gzip when the
-//! welcome screen was drawn with Leptos, 96 KB since.
+//! than the welcome screen: the portal opened with 144.7 KiB gzip when the
+//! welcome screen was drawn with Leptos, 96.0 KiB since (`e2e/budget.test.mjs`).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -54,8 +54,9 @@ fn browser_languages() -> Vec<String> {
 enum Wizard {
     /// Not asked for yet.
     Idle,
-    /// On its way; `started`: the customer pressed "Start" meanwhile.
-    Loading { started: bool },
+    /// On its way (the customer waits for it once past the welcome
+    /// screen: the frame's stage says so).
+    Loading,
     /// Could not be fetched; the customer is told (when they started).
     Failed,
     /// Mounted.
@@ -72,6 +73,9 @@ pub struct WizardHandle {
     pub prefill: Box<dyn Fn(Prefill)>,
     /// The customer pressed "Start" on the welcome screen.
     pub start: Box<dyn Fn()>,
+    /// The browser's back or forward button: the entry's journey (JSON),
+    /// `None` for the welcome screen.
+    pub history: Box<dyn Fn(Option<String>)>,
 }
 
 /// How the wizard finds the journey when it is mounted.
@@ -121,9 +125,10 @@ impl FrameLink {
         with(&self.0, |p| p.focus_title());
     }
 
-    /// Reads `text` out to screen readers.
-    pub fn announce(&self, text: &str) {
-        with(&self.0, |p| p.announcer.set_text_content(Some(text)));
+    /// Focuses the step heading inside `root` (the wizard's screen), and
+    /// announces it.
+    pub fn focus_heading(&self, root: &Element) {
+        with(&self.0, |p| p.focus_heading(root));
     }
 
     /// Where requests of an earlier visit go on the welcome screen (the
@@ -289,22 +294,14 @@ impl Portal {
         }
     }
 
-    /// The browser's back and forward buttons, before the wizard is
-    /// mounted (it listens itself afterwards): a step's entry brings the
-    /// wizard with that journey.
+    /// The browser's back and forward buttons walk the journey: each step
+    /// the customer takes is a history entry holding it (the wizard pushes
+    /// them). One listener for the portal's life.
     fn listen_to_history(&self) {
         let me = self.me.clone();
         let closure = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::PopStateEvent)>::new(
             move |e: web_sys::PopStateEvent| {
-                let _ = with(&me, |p| {
-                    if matches!(p.state.borrow().wizard, Wizard::Mounted(_)) {
-                        return;
-                    }
-                    if let Some(text) = e.state().as_string() {
-                        p.state.borrow_mut().saved = Some((text, true));
-                        p.start();
-                    }
-                });
+                with(&me, |p| p.history(e.state().as_string()));
             },
         );
         if let Some(w) = web_sys::window() {
@@ -314,6 +311,19 @@ impl Portal {
         self.state.borrow_mut().popstate = Some(closure);
     }
 
+    /// A history entry's journey: the wizard's to show, or, before it is
+    /// mounted, a started journey that brings it.
+    fn history(&self, state: Option<String>) {
+        if let Wizard::Mounted(wizard) = &self.state.borrow().wizard {
+            (wizard.history)(state);
+            return;
+        }
+        if let Some(text) = state {
+            self.state.borrow_mut().saved = Some((text, true));
+            self.start();
+        }
+    }
+
     /// Fetches the wizard part unless it is mounted or on its way.
     pub fn fetch_wizard(&self) {
         {
@@ -321,8 +331,7 @@ impl Portal {
             if !matches!(s.wizard, Wizard::Idle | Wizard::Failed) {
                 return;
             }
-            let started = s.saved.is_some();
-            s.wizard = Wizard::Loading { started };
+            s.wizard = Wizard::Loading;
         }
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -341,9 +350,6 @@ impl Portal {
         self.fetch_wizard();
         {
             let mut s = self.state.borrow_mut();
-            if let Wizard::Loading { started } = &mut s.wizard {
-                *started = true;
-            }
             if let Some((_, acted)) = &mut s.saved {
                 *acted = true;
             }
@@ -356,9 +362,12 @@ impl Portal {
 
     fn wizard_arrived(&self, mount: Option<MountWizard>) {
         let mut s = self.state.borrow_mut();
-        let Wizard::Loading { started } = s.wizard else {
+        if !matches!(s.wizard, Wizard::Loading) {
             return;
-        };
+        }
+        // Past the welcome screen: the customer started, or a journey is
+        // being taken up.
+        let started = s.stage != Stage::Welcome;
         let (Some(mount), Some(rules)) = (mount, s.rules.clone()) else {
             s.wizard = Wizard::Failed;
             // Told on a focused screen if the customer acted; not over a
@@ -499,7 +508,7 @@ impl Portal {
         let waiting = s.stage != Stage::Welcome;
         let drawn = match &s.wizard {
             Wizard::Mounted(_) if waiting => None,
-            Wizard::Loading { .. } | Wizard::Idle if waiting => Some(views::part_loading(l)),
+            Wizard::Loading | Wizard::Idle if waiting => Some(views::part_loading(l)),
             Wizard::Failed if waiting => {
                 let me = self.me.clone();
                 let again = self.me.clone();
@@ -540,7 +549,13 @@ impl Portal {
 
     /// After the customer acts: focus the body's heading and announce it.
     fn focus_title(&self) {
-        if let Ok(Some(title)) = self.body.query_selector(".fl-step__title") {
+        self.focus_heading(&self.body);
+    }
+
+    /// Focuses the step heading inside `root` and has the live region read
+    /// it out, so keyboard and screen-reader users follow a new screen.
+    fn focus_heading(&self, root: &Element) {
+        if let Ok(Some(title)) = root.query_selector(".fl-step__title") {
             self.announcer
                 .set_text_content(title.text_content().as_deref());
             if let Some(title) = title.dyn_ref::<web_sys::HtmlElement>() {

@@ -322,7 +322,7 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomePriceTitle)}</h2>
                 <ul class="fl-list" data-testid="outcome-prices">{prices}</ul>
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomeHowToReach)}</h2>
-                {crate::app::raw(move |_| crate::views::contact_methods(l, &rules_for_contacts, &only))}
+                {crate::app::raw(move |_| crate::views::contact_methods(l, &rules_for_contacts, &only, now, &zone))}
                 <div class="fl-actions">
                     <button class="fl-button fl-button--primary" data-testid="outcome-next"
                         on:click=move |_| journey.update(Journey::write_request)>{l.t(Key::OutcomeNext)}</button>

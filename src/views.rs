@@ -7,8 +7,9 @@
 
 use std::rc::Rc;
 
+use chrono::{DateTime, Utc};
 use frontline_core::hours::{self, OpenState};
-use frontline_core::{Availability, Channel, Ruleset};
+use frontline_core::{Availability, Channel, Ruleset, Zone};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
@@ -40,10 +41,14 @@ pub fn text_in(l: Locale, rules: &Ruleset, text: &frontline_core::Text) -> Strin
 }
 
 /// The partner's contact methods (those named in `only`, else all), each
-/// with whether it is staffed now.
-pub fn contact_methods(l: Locale, rules: &Ruleset, only: &[String]) -> Element {
-    let now = clock::now();
-    let zone = clock::customer_zone();
+/// with whether it is staffed at `now` (in the customer's `zone`).
+pub fn contact_methods(
+    l: Locale,
+    rules: &Ruleset,
+    only: &[String],
+    now: DateTime<Utc>,
+    zone: &Zone,
+) -> Element {
     let list = el("ul", "fl-list fl-contacts");
     for m in rules
         .contact_methods
@@ -70,7 +75,7 @@ pub fn contact_methods(l: Locale, rules: &Ruleset, only: &[String]) -> Element {
         add_text(&item, " ");
         add(&item, &[&address]);
         if m.availability != Availability::Always {
-            let open = hours::contact_status(rules, &m.id, now, &zone).is_some_and(|s| s.open_now);
+            let open = hours::contact_status(rules, &m.id, now, zone).is_some_and(|s| s.open_now);
             add_text(&item, " ");
             add(
                 &item,
@@ -167,7 +172,7 @@ pub fn welcome(
             &provided,
             &start,
             &text_el("h2", "fl-step__subtitle", l.t(Key::ContactTitle)),
-            &contact_methods(l, rules, &[]),
+            &contact_methods(l, rules, &[], now, &zone),
         ],
     );
     section
