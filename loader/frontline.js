@@ -18,19 +18,31 @@
   /** Loads the portal's code and styles once, checking their integrity. */
   function load() {
     app ||= (async () => {
+      // The three downloads start together: the module compiles as it
+      // streams in while the glue arrives.
       const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
+      const wasm = fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status} for ${r.url}`);
+        // Streaming needs the wasm media type; a server without it still works.
+        return /^application\/wasm\b/.test(r.headers.get('content-type'))
+          ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then((b) => WebAssembly.compile(b));
+      });
+      wasm.catch(() => {}); // reported below, once awaited
       // import() takes no integrity: a modulepreload with it fills the module
       // map first, so the import below gets the checked module or fails.
+      // The import joins the preload's fetch (one module map entry per URL)
+      // instead of waiting for its load event, which comes milliseconds
+      // later; a refused script fails both, and the preload says why.
       const preload = document.createElement('link');
       preload.rel = 'modulepreload';
       preload.href = at(ASSETS.js);
       preload.integrity = ASSETS.sri.js;
       preload.crossOrigin = 'anonymous';
       const preloaded = new Promise((ok, fail) => { preload.onload = ok; preload.onerror = () => fail(new Error('the portal script failed its integrity check')); });
+      preloaded.catch(() => {}).finally(() => preload.remove());
       document.head.append(preload);
-      await preloaded.finally(() => preload.remove());
-      const mod = await import(at(ASSETS.js));
-      await mod.default({ module_or_path: fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }) });
+      const mod = await import(at(ASSETS.js)).catch((e) => preloaded.then(() => { throw e; }));
+      await mod.default({ module_or_path: await wasm });
       portalCss = sheet(await css);
       return mod;
     })();
@@ -48,27 +60,18 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
 .fl-panel-host[hidden]{display:none}
 @media (max-width:480px){.fl-panel-host{right:12px;bottom:76px}}`;
 
-  /** Starts fetching a ruleset now, beside the code: the portal's own fetch
-   * of it, once started, takes this response instead of waiting a round trip. */
-  function preloadRules(url) {
-    if (document.querySelector(`link[rel=preload][href="${CSS.escape(url)}"]`)) return;
-    const link = document.createElement('link');
-    link.rel = 'preload';
-    link.as = 'fetch';
-    link.crossOrigin = 'anonymous';
-    link.href = url;
-    document.head.append(link);
-  }
-
   /** Mounts a portal into `parent`, inside the shadow root `root` of `host`. */
   async function mountInto(host, root, parent = root) {
     const rules = host.getAttribute('config') || config;
-    preloadRules(rules);
+    // Fetched and read beside the code, then handed to the portal: its text,
+    // or the failed response (the portal reports a failure once it runs).
+    const ruleset = fetch(rules).then((r) => (r.ok ? r.text() : r));
+    ruleset.catch(() => {});
     const mod = await load();
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, portalCss];
     const div = document.createElement('div');
     parent.append(div);
-    const portal = mod.mount(div, rules);
+    const portal = mod.mount(div, rules, ruleset);
     host.dispatchEvent(new CustomEvent('frontline:ready', { bubbles: true, composed: true }));
     return portal;
   }

@@ -23,10 +23,16 @@ import { withoutExports } from './wasm-exports.mjs';
 const dist = process.argv[2] ?? 'dist';
 const linked = 'target/wasm32-unknown-unknown/release/frontline-portal.wasm';
 const OPT_FLAGS = readFileSync(new URL('./wasm-opt.flags', import.meta.url), 'utf8').trim().split(/\s+/);
+// FRONTLINE_NAMES=1 keeps the function names (a name section, -g) in every
+// module, so a CPU profile of the built portal names its functions; never
+// for a shipped build (the names more than double the modules' size).
+if (process.env.FRONTLINE_NAMES === '1') {
+  OPT_FLAGS.splice(0, OPT_FLAGS.length, '-g', ...OPT_FLAGS.filter((f) => f !== '--strip-debug'));
+}
 
 /** Runs a tool; its error output passes through, less `quiet` lines. */
 function run(cmd, args, quiet = /^$/) {
-  const { status, stderr } = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const { status, stderr } = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const shown = stderr.split('\n').filter((l) => l && !quiet.test(l));
   if (shown.length) process.stderr.write(`${shown.join('\n')}\n`);
   if (status !== 0) throw new Error(`split: ${cmd} failed (${status})`);

@@ -44,12 +44,21 @@ fn describe(error: wasm_bindgen::JsValue) -> String {
 }
 
 /// GETs `url` and returns its body as text, or why not.
-pub async fn fetch_text(url: &str) -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(describe)?
-        .unchecked_into();
+///
+/// `started`: the page's own download of `url`, begun earlier, taken
+/// instead of asking again: a promise of its text (the body read) or of
+/// its `Response`. A text already there is used at once, so the caller
+/// draws with it before the browser renders anything else.
+pub async fn fetch_text(url: &str, started: Option<js_sys::Promise>) -> Result<String, String> {
+    let request = match started {
+        Some(started) => started,
+        None => web_sys::window().ok_or("no window")?.fetch_with_str(url),
+    };
+    let answer = JsFuture::from(request).await.map_err(describe)?;
+    if let Some(text) = answer.as_string() {
+        return Ok(text);
+    }
+    let response: web_sys::Response = answer.unchecked_into();
     if !response.ok() {
         return Err(format!("HTTP {} for {url}", response.status()));
     }
@@ -60,9 +69,14 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         .ok_or_else(|| "the response is not text".to_owned())
 }
 
-/// Fetches and loads the ruleset at `url`.
-pub async fn fetch_ruleset(url: &str) -> Result<Ruleset, ConfigError> {
-    let body = fetch_text(url).await.map_err(ConfigError::Unreachable)?;
+/// Fetches and loads the ruleset at `url` (`started`: see [`fetch_text`]).
+pub async fn fetch_ruleset(
+    url: &str,
+    started: Option<js_sys::Promise>,
+) -> Result<Ruleset, ConfigError> {
+    let body = fetch_text(url, started)
+        .await
+        .map_err(ConfigError::Unreachable)?;
     frontline_core::parse(&body).map_err(|report| ConfigError::Invalid {
         reason: report.to_string(),
         fallback: frontline_core::fallback_contact(&body),

@@ -179,12 +179,17 @@ fn with<T>(portal: &Weak<Portal>, f: impl FnOnce(&Portal) -> T) -> Option<T> {
 
 impl Portal {
     /// Draws the frame into `container` and fetches the ruleset at
-    /// `config_url`.
-    pub fn mount(container: &Element, config_url: String) -> Rc<Portal> {
+    /// `config_url`, or takes it from `started`, the page's `fetch` of it
+    /// begun while this module was on its way.
+    pub fn mount(
+        container: &Element,
+        config_url: String,
+        started: Option<js_sys::Promise>,
+    ) -> Rc<Portal> {
         let this = Portal::new(container);
         let me = this.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let loaded = crate::api::fetch_ruleset(&config_url).await;
+            let loaded = crate::api::fetch_ruleset(&config_url, started).await;
             with(&me, |p| p.loaded(loaded));
         });
         this

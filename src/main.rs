@@ -47,13 +47,19 @@ impl Portal {
     }
 }
 
-/// Mounts the portal into `container`, reading the ruleset at `config_url`.
+/// Mounts the portal into `container`, reading the ruleset at `config_url`;
+/// `ruleset`, if given, is the caller's `fetch(config_url)` promise, begun
+/// beside the module's download so the ruleset does not wait for it.
 /// Keep the returned handle for as long as the portal is shown (the loader
 /// and `boot.js` do): if it is garbage-collected, the portal is dropped and
 /// stops answering.
 #[wasm_bindgen]
-pub fn mount(container: web_sys::HtmlElement, config_url: Option<String>) -> Portal {
+pub fn mount(
+    container: web_sys::HtmlElement,
+    config_url: Option<String>,
+    ruleset: Option<js_sys::Promise>,
+) -> Portal {
     Portal {
-        mounted: Some(frontline::mount_portal(&container, config_url)),
+        mounted: Some(frontline::mount_portal(&container, config_url, ruleset)),
     }
 }
