@@ -256,7 +256,7 @@ impl Portal {
                 let rules = Arc::new(rules);
                 {
                     let mut s = self.state.borrow_mut();
-                    s.rules = Some(rules);
+                    s.rules = Some(Arc::clone(&rules));
                     if let Some(text) = saved {
                         // A reload: the journey goes on where it was.
                         s.saved = Some((text, false));
@@ -404,8 +404,13 @@ impl Portal {
             frame: link,
         });
         self.state.borrow_mut().wizard = Wizard::Mounted(handle);
-        // The wait for it goes (the wizard shows the step).
-        self.draw_body();
+        // The wait for it goes (the wizard shows the step). The welcome
+        // screen stays as it is: drawn again, its "Start" would be a new
+        // button under the pointer that brought the wizard, and a press
+        // begun on the old one would be lost.
+        if started {
+            self.draw_body();
+        }
     }
 
     /// "Start over" while the wizard is not there: back to the welcome

@@ -57,7 +57,7 @@ pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
         return (None, report);
     };
     validate_into(&ruleset, &mut report);
-    ruleset.content_hash = hash::sha256_hex(hash::canonical_json(&value).as_bytes());
+    ruleset.content = Content::new(hash::canonical_json(&value));
     (Some(ruleset), report)
 }
 
@@ -85,7 +85,7 @@ pub fn parse(json: &str) -> Result<Ruleset, Report> {
     let ruleset = crate::read::ruleset(&mut reader, &value);
     match ruleset {
         Some(mut r) if !report.has_errors() && r.schema == RULESET_SCHEMA => {
-            r.content_hash = hash::sha256_hex(hash::canonical_json(&value).as_bytes());
+            r.content = Content::new(hash::canonical_json(&value));
             Ok(r)
         }
         Some(r) if r.schema != RULESET_SCHEMA => {

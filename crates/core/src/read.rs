@@ -423,7 +423,7 @@ pub(crate) fn ruleset(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
         nodes: list(node),
         rules: list(rule),
         theme: oobj(theme),
-    }; content_hash = String::new())
+    }; content = Default::default())
 }
 
 /// Reads a partner profile (also used for scenario overrides).

@@ -81,16 +81,55 @@ pub struct Ruleset {
     /// The partner's brand for the portal (optional).
     #[serde(default)]
     pub theme: Option<Theme>,
-    /// SHA-256 of the ruleset's canonical JSON, set by the loader.
+    /// The canonical JSON this ruleset was loaded from, and its hash.
     #[serde(skip)]
     #[cfg_attr(feature = "schema", schemars(skip))]
-    pub(crate) content_hash: String,
+    pub(crate) content: Content,
+}
+
+/// A loaded ruleset's canonical JSON, kept so that its SHA-256 is computed
+/// when first asked for: a portal opening needs the ruleset at once but its
+/// hash only for a request (SHA-256 of ~30 KB is a hot loop that cold
+/// WebAssembly runs slowly, and V8 then compiles it again in the
+/// background while the page renders).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Content {
+    canonical: String,
+    hash: std::sync::OnceLock<String>,
+}
+
+impl Content {
+    pub(crate) fn new(canonical: String) -> Self {
+        Content {
+            canonical,
+            hash: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Empty for a ruleset not read by the loader (deserialized or built).
+    fn hash(&self) -> &str {
+        self.hash.get_or_init(|| {
+            if self.canonical.is_empty() {
+                String::new()
+            } else {
+                crate::hash::sha256_hex(self.canonical.as_bytes())
+            }
+        })
+    }
+}
+
+/// Same canonical JSON, same hash.
+impl PartialEq for Content {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical == other.canonical
+    }
 }
 
 impl Ruleset {
-    /// SHA-256 (hex) of the canonical JSON this ruleset was loaded from.
+    /// SHA-256 (hex) of the canonical JSON this ruleset was loaded from
+    /// (computed on the first call).
     pub fn hash(&self) -> &str {
-        &self.content_hash
+        self.content.hash()
     }
 
     /// The reference requests carry: id, version and hash.
@@ -98,7 +137,7 @@ impl Ruleset {
         RulesetRef {
             id: self.id.clone(),
             version: self.version.clone(),
-            hash: self.content_hash.clone(),
+            hash: self.hash().to_owned(),
         }
     }
 
