@@ -63,15 +63,17 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
   /** Mounts a portal into `parent`, inside the shadow root `root` of `host`. */
   async function mountInto(host, root, parent = root) {
     const rules = host.getAttribute('config') || config;
-    // Fetched and read beside the code, then handed to the portal: its text,
-    // or the failed response (the portal reports a failure once it runs).
+    // Fetched and read beside the code, then handed to the portal: its text
+    // if it is here (the welcome screen is drawn at once), else the promise
+    // of it or of the failed response (the portal reports a failure).
+    let text;
     const ruleset = fetch(rules).then((r) => (r.ok ? r.text() : r));
-    ruleset.catch(() => {});
+    ruleset.then((t) => { text = t; }, () => {});
     const mod = await load();
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, portalCss];
     const div = document.createElement('div');
     parent.append(div);
-    const portal = mod.mount(div, rules, ruleset);
+    const portal = mod.mount(div, rules, typeof text === 'string' ? text : ruleset);
     host.dispatchEvent(new CustomEvent('frontline:ready', { bubbles: true, composed: true }));
     return portal;
   }

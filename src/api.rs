@@ -77,8 +77,13 @@ pub async fn fetch_ruleset(
     let body = fetch_text(url, started)
         .await
         .map_err(ConfigError::Unreachable)?;
-    frontline_core::parse(&body).map_err(|report| ConfigError::Invalid {
+    load_ruleset(&body)
+}
+
+/// Loads a ruleset from its text.
+pub fn load_ruleset(body: &str) -> Result<Ruleset, ConfigError> {
+    frontline_core::parse(body).map_err(|report| ConfigError::Invalid {
         reason: report.to_string(),
-        fallback: frontline_core::fallback_contact(&body),
+        fallback: frontline_core::fallback_contact(body),
     })
 }

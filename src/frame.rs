@@ -22,7 +22,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use frontline_core::Ruleset;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
 use crate::api::ConfigError;
@@ -178,16 +178,22 @@ fn with<T>(portal: &Weak<Portal>, f: impl FnOnce(&Portal) -> T) -> Option<T> {
 }
 
 impl Portal {
-    /// Draws the frame into `container` and fetches the ruleset at
-    /// `config_url`, or takes it from `started`, the page's `fetch` of it
-    /// begun while this module was on its way.
-    pub fn mount(
-        container: &Element,
-        config_url: String,
-        started: Option<js_sys::Promise>,
-    ) -> Rc<Portal> {
+    /// Draws the portal into `container` with the ruleset at `config_url`.
+    /// `started`: what the page already did to fetch it, while this module
+    /// was on its way: the ruleset's text (then the welcome screen is drawn
+    /// at once), or a promise of its text or `Response`; otherwise this
+    /// fetches it, showing a loading line meanwhile.
+    pub fn mount(container: &Element, config_url: String, started: JsValue) -> Rc<Portal> {
+        if let Some(text) = started.as_string() {
+            let this = Portal::frame(container);
+            this.loaded(crate::api::load_ruleset(&text));
+            return this;
+        }
         let this = Portal::new(container);
         let me = this.me.clone();
+        let started = started
+            .is_instance_of::<js_sys::Promise>()
+            .then(|| started.unchecked_into());
         wasm_bindgen_futures::spawn_local(async move {
             let loaded = crate::api::fetch_ruleset(&config_url, started).await;
             with(&me, |p| p.loaded(loaded));
@@ -198,6 +204,13 @@ impl Portal {
     /// Draws the frame into `container`, waiting for the ruleset
     /// ([`Portal::loaded`]).
     pub fn new(container: &Element) -> Rc<Portal> {
+        let this = Portal::frame(container);
+        this.draw();
+        this
+    }
+
+    /// The portal's elements in `container`, drawn by [`Portal::draw`].
+    fn frame(container: &Element) -> Rc<Portal> {
         let portal = el("div", "fl-portal");
         attr(&portal, "data-testid", "portal");
         let this = Rc::new_cyclic(|me| Portal {
@@ -243,7 +256,6 @@ impl Portal {
         attr(&this.announcer, "data-testid", "announcer");
         add(&this.portal, &[&this.bar, &this.content]);
         add(container, &[&this.portal]);
-        this.draw();
         this
     }
 

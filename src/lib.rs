@@ -28,13 +28,13 @@ pub const DEFAULT_CONFIG_URL: &str = "rules/default.json";
 
 /// Mounts the portal into `container` (an element of the page or of a shadow
 /// root), reading the partner's ruleset from `config_url` (or the default
-/// location when empty). `started`: the page's `fetch` of that URL, if it
-/// began one (the loader does, beside the portal's code, so the ruleset
-/// does not wait for the module). `remove()` on the handle unmounts it.
+/// location when empty). `started`: what the page did to fetch that URL
+/// beside the portal's code (see [`frame::Portal::mount`]), or `undefined`.
+/// `remove()` on the handle unmounts it.
 pub fn mount_portal(
     container: &web_sys::Element,
     config_url: Option<String>,
-    started: Option<js_sys::Promise>,
+    started: wasm_bindgen::JsValue,
 ) -> std::rc::Rc<frame::Portal> {
     let config_url = config_url
         .filter(|url| !url.trim().is_empty())

@@ -47,9 +47,11 @@ impl Portal {
     }
 }
 
-/// Mounts the portal into `container`, reading the ruleset at `config_url`;
-/// `ruleset`, if given, is the caller's `fetch(config_url)` promise, begun
-/// beside the module's download so the ruleset does not wait for it.
+/// Mounts the portal into `container`, reading the ruleset at `config_url`.
+/// `ruleset`, if given, is what the caller already has of it, fetched
+/// beside the module so that the ruleset does not wait for it: its text
+/// (the welcome screen is then drawn before this returns), or a promise of
+/// its text or of the `Response`.
 /// Keep the returned handle for as long as the portal is shown (the loader
 /// and `boot.js` do): if it is garbage-collected, the portal is dropped and
 /// stops answering.
@@ -57,7 +59,7 @@ impl Portal {
 pub fn mount(
     container: web_sys::HtmlElement,
     config_url: Option<String>,
-    ruleset: Option<js_sys::Promise>,
+    ruleset: JsValue,
 ) -> Portal {
     Portal {
         mounted: Some(frontline::mount_portal(&container, config_url, ruleset)),
