@@ -28,7 +28,7 @@ test('the portal loads with no console error or CSP violation and shows the part
   const errors = await watchErrors(page);
   await page.goto(h.server.portal);
   assert.match(await page.getByTestId('step-welcome').innerText(), new RegExp(ruleset.partner.name));
-  // The status line said "Loading…" while the ruleset was on its way; it is gone.
+  // No status line "Loading…" is left (see the slow ruleset below).
   assert.equal(await page.locator('.fl-portal__loading').count(), 0, 'a loading line is left on the page');
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
@@ -36,6 +36,26 @@ test('the portal loads with no console error or CSP violation and shows the part
   assert.match(await page.getByTestId('step-product').innerText(), new RegExp(ruleset.partner.name));
   const labels = await page.locator('button.fl-choice').allInnerTexts();
   assert.deepEqual(labels, ruleset.products.map((p) => p.name.en));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a ruleset slower than the portal\'s code: a loading line is announced, then the welcome screen', async () => {
+  // Usually the ruleset, fetched beside the code, is there first and the
+  // welcome screen is drawn at once; here it comes a second later.
+  const page = await h.browser.newPage();
+  const errors = await watchErrors(page);
+  await page.route('**/rules/default.json', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue();
+  });
+  await page.goto(h.server.portal);
+  const loading = page.locator('.fl-portal__loading');
+  await loading.waitFor();
+  assert.equal(await loading.getAttribute('role'), 'status');
+  assert.equal(await page.getByTestId('step-welcome').count(), 0);
+  await page.getByTestId('step-welcome').waitFor();
+  assert.equal(await loading.count(), 0, 'the loading line is left on the page');
   assert.deepEqual(errors, []);
   await page.close();
 });
