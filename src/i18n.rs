@@ -54,7 +54,7 @@ impl Locale {
     pub fn format(self, key: Key, args: &[(&str, &str)]) -> String {
         let mut text = self.t(key).to_owned();
         for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
+            text = text.replace(&["{", name, "}"].concat(), value);
         }
         text
     }

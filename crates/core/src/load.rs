@@ -14,7 +14,6 @@ use serde_json::Value;
 
 use crate::cond::{self, child, Domain, Scope};
 use crate::eval;
-use crate::hash;
 use crate::hours::parse_hhmm;
 use crate::report::Report;
 use crate::ruleset::*;
@@ -57,7 +56,7 @@ pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
         return (None, report);
     };
     validate_into(&ruleset, &mut report);
-    ruleset.content = Content::new(hash::canonical_json(&value));
+    ruleset.content = Content::new(json);
     (Some(ruleset), report)
 }
 
@@ -85,7 +84,7 @@ pub fn parse(json: &str) -> Result<Ruleset, Report> {
     let ruleset = crate::read::ruleset(&mut reader, &value);
     match ruleset {
         Some(mut r) if !report.has_errors() && r.schema == RULESET_SCHEMA => {
-            r.content = Content::new(hash::canonical_json(&value));
+            r.content = Content::new(json);
             Ok(r)
         }
         Some(r) if r.schema != RULESET_SCHEMA => {

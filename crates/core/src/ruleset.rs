@@ -87,41 +87,42 @@ pub struct Ruleset {
     pub(crate) content: Content,
 }
 
-/// A loaded ruleset's canonical JSON, kept so that its SHA-256 is computed
-/// when first asked for: a portal opening needs the ruleset at once but its
-/// hash only for a request (SHA-256 of ~30 KB is a hot loop that cold
-/// WebAssembly runs slowly, and V8 then compiles it again in the
-/// background while the page renders).
+/// The text a loaded ruleset was read from, kept so that its SHA-256 (of
+/// the canonical JSON) is computed when first asked for: a portal opening
+/// needs the ruleset at once but its hash only for a request (writing and
+/// hashing ~30 KB is work that cold WebAssembly does slowly, and V8 then
+/// compiles the hot loop again in the background while the page renders).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Content {
-    canonical: String,
+    source: String,
     hash: std::sync::OnceLock<String>,
 }
 
 impl Content {
-    pub(crate) fn new(canonical: String) -> Self {
+    /// `source` must be valid JSON (the loader has parsed it).
+    pub(crate) fn new(source: &str) -> Self {
         Content {
-            canonical,
+            source: source.to_owned(),
             hash: std::sync::OnceLock::new(),
         }
     }
 
     /// Empty for a ruleset not read by the loader (deserialized or built).
     fn hash(&self) -> &str {
-        self.hash.get_or_init(|| {
-            if self.canonical.is_empty() {
-                String::new()
-            } else {
-                crate::hash::sha256_hex(self.canonical.as_bytes())
+        self.hash.get_or_init(|| match crate::json::parse(&self.source) {
+            Ok(value) if !self.source.is_empty() => {
+                crate::hash::sha256_hex(crate::hash::canonical_json(&value).as_bytes())
             }
+            _ => String::new(),
         })
     }
 }
 
-/// Same canonical JSON, same hash.
+/// Same canonical JSON (same hash), same content: the text's layout does
+/// not count.
 impl PartialEq for Content {
     fn eq(&self, other: &Self) -> bool {
-        self.canonical == other.canonical
+        self.source == other.source || self.hash() == other.hash()
     }
 }
 

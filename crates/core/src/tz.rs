@@ -181,12 +181,25 @@ fn rows() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 fn lookup(name: &str) -> Option<&'static str> {
-    // The table is sorted by name: bisect over line starts.
-    let lines: Vec<(&str, &str)> = rows().collect();
-    lines
-        .binary_search_by(|(n, _)| (*n).cmp(name))
-        .ok()
-        .map(|i| lines[i].1)
+    // The table is sorted by name, after its comment lines ('#' sorts
+    // first): bisect over its bytes, snapping to line starts, without
+    // splitting it into lines (the portal looks zones up as it opens).
+    let (mut lo, mut hi) = (0, TABLE.len()); // both at line starts
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = TABLE[..mid].rfind('\n').map_or(0, |i| i + 1).max(lo);
+        let end = TABLE[start..].find('\n').map_or(TABLE.len(), |i| start + i);
+        let line = &TABLE[start..end];
+        let (key, rule) = line.split_once(' ').unwrap_or((line, ""));
+        if line.starts_with('#') || key < name {
+            lo = (end + 1).min(hi);
+        } else if key > name {
+            hi = start;
+        } else {
+            return Some(rule);
+        }
+    }
+    None
 }
 
 fn from_secs(secs: i64) -> DateTime<Utc> {
@@ -512,8 +525,20 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
+        for (name, rule) in rows() {
+            assert_eq!(lookup(name), Some(rule), "{name}");
+            // Just before and just after each name: no such zone.
+            let shorter = &name[..name.len() - 1];
+            if !names.contains(&shorter) {
+                assert_eq!(lookup(shorter), None, "{name}");
+            }
+            assert_eq!(lookup(&format!("{name}~")), None, "{name}");
+        }
         assert!(Zone::named("Europe/Paris").is_some());
         assert!(Zone::named("Europe/Atlantis").is_none());
+        assert!(Zone::named("").is_none());
+        assert!(Zone::named("#").is_none());
+        assert!(Zone::named("~").is_none());
     }
 
     #[test]
