@@ -5,16 +5,19 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
 
-/// The page's document.
-pub fn document() -> web_sys::Document {
-    web_sys::window()
+thread_local! {
+    /// The page's document, looked up once: each lookup is two calls into
+    /// JavaScript and a type check, and a screen makes dozens of elements.
+    static DOCUMENT: web_sys::Document = web_sys::window()
         .and_then(|w| w.document())
-        .expect("the portal runs in a page")
+        .expect("the portal runs in a page");
 }
 
 /// `<tag class="class">` (no class when empty).
 pub fn el(tag: &str, class: &str) -> Element {
-    let e = document().create_element(tag).expect("a valid tag name");
+    let e = DOCUMENT
+        .with(|d| d.create_element(tag))
+        .expect("a valid tag name");
     if !class.is_empty() {
         e.set_class_name(class);
     }
@@ -42,7 +45,7 @@ pub fn add(parent: &Element, children: &[&Element]) {
 
 /// Appends a text node.
 pub fn add_text(parent: &Element, text: &str) {
-    let _ = parent.append_child(&document().create_text_node(text));
+    let _ = parent.append_child(&DOCUMENT.with(|d| d.create_text_node(text)));
 }
 
 /// Replaces everything inside `parent` with `child`.

@@ -341,8 +341,9 @@ fn check_values(
 /// The JSON path of `key` inside the object at `path`: `$.a.b`, or
 /// `$.a["x-y"]` when the key is not a plain identifier.
 pub(crate) fn child(path: &str, key: &str) -> String {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        format!("{path}.{key}")
+    if !key.is_empty() && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+        // Without core::fmt: the loader makes one path per field it reads.
+        [path, ".", key].concat()
     } else {
         format!("{path}[{}]", crate::json::quoted(key))
     }

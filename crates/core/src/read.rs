@@ -240,12 +240,28 @@ fn seq<T>(
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
-        match el(rd, item, &format!("{path}[{i}]")) {
+        match el(rd, item, &indexed(path, i)) {
             Some(x) => out.push(x),
             None => ok = false,
         }
     }
     ok.then_some(out)
+}
+
+/// `path[i]`, without core::fmt: the loader makes one per item it reads.
+fn indexed(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let (mut at, mut n) = (digits.len(), i);
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[at..]).unwrap_or_default();
+    [path, "[", digits, "]"].concat()
 }
 
 fn str_el(rd: &mut Reader, v: &Value, path: &str) -> Option<String> {
@@ -818,4 +834,17 @@ fn rule(rd: &mut Reader, v: &Value, path: &str) -> Option<Rule> {
             source: s,
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indexed;
+
+    #[test]
+    fn indexed_paths_read_like_json_paths() {
+        assert_eq!(indexed("$.nodes", 0), "$.nodes[0]");
+        assert_eq!(indexed("$.nodes", 7), "$.nodes[7]");
+        assert_eq!(indexed("$", 1234567), "$[1234567]");
+        assert_eq!(indexed("$", usize::MAX), format!("$[{}]", usize::MAX));
+    }
 }

@@ -109,12 +109,13 @@ impl Content {
 
     /// Empty for a ruleset not read by the loader (deserialized or built).
     fn hash(&self) -> &str {
-        self.hash.get_or_init(|| match crate::json::parse(&self.source) {
-            Ok(value) if !self.source.is_empty() => {
-                crate::hash::sha256_hex(crate::hash::canonical_json(&value).as_bytes())
-            }
-            _ => String::new(),
-        })
+        self.hash
+            .get_or_init(|| match crate::json::parse(&self.source) {
+                Ok(value) if !self.source.is_empty() => {
+                    crate::hash::sha256_hex(crate::hash::canonical_json(&value).as_bytes())
+                }
+                _ => String::new(),
+            })
     }
 }
 
