@@ -18,9 +18,10 @@
   /** Loads the portal's code and styles once, checking their integrity. */
   function load() {
     app ||= (async () => {
-      // The three downloads start together: the module compiles as it
-      // streams in while the glue arrives.
-      const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
+      // The downloads start together, the largest and the one that must
+      // run first ahead of the stylesheet (each fetch() takes the page a
+      // moment): the module compiles as it streams in while the glue
+      // arrives. (The ruleset, small, went first: see mountInto.)
       const wasm = fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }).then((r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status} for ${r.url}`);
         // Streaming needs the wasm media type; a server without it still works.
@@ -41,6 +42,7 @@
       const preloaded = new Promise((ok, fail) => { preload.onload = ok; preload.onerror = () => fail(new Error('the portal script failed its integrity check')); });
       preloaded.catch(() => {}).finally(() => preload.remove());
       document.head.append(preload);
+      const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
       const mod = await import(at(ASSETS.js)).catch((e) => preloaded.then(() => { throw e; }));
       await mod.default({ module_or_path: await wasm });
       portalCss = sheet(await css);
