@@ -99,6 +99,22 @@ test('an invalid ruleset: a friendly panel with the partner\'s fallback contact,
   await page.close();
 });
 
+test('a problem past what the welcome screen shows: the panel replaces it once the rest is read', async () => {
+  // The welcome screen is drawn from the front of the ruleset; the rest is
+  // read when the browser is idle, and a problem there is told the same way.
+  const page = await h.browser.newPage();
+  const errors = await watchErrors(page);
+  const broken = { ...ruleset, nodes: [{ ...ruleset.nodes[0], text: 42 }, ...ruleset.nodes.slice(1)] };
+  await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(broken) }));
+  await page.goto(h.server.portal);
+  const panel = page.getByTestId('config-problem');
+  await panel.waitFor({ timeout: 2000 });
+  assert.equal(await page.getByTestId('step-welcome').count(), 0, 'the welcome screen is left beside the panel');
+  assert.match(await panel.innerText(), new RegExp(ruleset.fallback_contact.email.replace('.', '\\.')));
+  assert.ok(errors.some((e) => e.includes('$.nodes[0].text')), errors.join('\n'));
+  await page.close();
+});
+
 test('the error watcher itself catches a CSP violation (so its silence means something)', async () => {
   const page = await h.browser.newPage();
   const errors = await watchErrors(page);

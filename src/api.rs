@@ -82,8 +82,19 @@ pub async fn fetch_ruleset(
 
 /// Loads a ruleset from its text.
 pub fn load_ruleset(body: &str) -> Result<Ruleset, ConfigError> {
-    frontline_core::parse(body).map_err(|report| ConfigError::Invalid {
+    frontline_core::parse(body).map_err(|report| invalid(&report, body))
+}
+
+/// Loads the front of a ruleset from its text, and what is left to read
+/// (see [`frontline_core::parse_front`]).
+pub fn load_front(body: &str) -> Result<(Ruleset, frontline_core::Rest), ConfigError> {
+    frontline_core::parse_front(body).map_err(|report| invalid(&report, body))
+}
+
+/// The ruleset `body` is invalid: why, and whom to contact meanwhile.
+fn invalid(report: &frontline_core::Report, body: &str) -> ConfigError {
+    ConfigError::Invalid {
         reason: report.to_string(),
         fallback: frontline_core::fallback_contact(body),
-    })
+    }
 }

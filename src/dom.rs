@@ -79,3 +79,24 @@ impl Drop for Listeners {
         }
     }
 }
+
+/// Runs `f` when the browser is next idle (after it has painted what is
+/// drawn now and handled waiting input), or within half a second: for work
+/// that no screen waits for. Browsers without `requestIdleCallback` run it
+/// 50 ms later.
+pub fn when_idle(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let f = Closure::once_into_js(f);
+    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into())
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Function>().ok());
+    if let Some(idle) = idle {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"timeout".into(), &500.into());
+        let _ = idle.call2(&window, &f, &options);
+    } else {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 50);
+    }
+}

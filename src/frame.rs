@@ -161,7 +161,10 @@ pub struct Portal {
 struct State {
     locale: Locale,
     stage: Stage,
+    /// The ruleset; only its front until `rest` is read ([`Portal::finish`]).
     rules: Option<Arc<Ruleset>>,
+    /// What is left to read of the ruleset.
+    rest: Option<frontline_core::Rest>,
     problem: Option<ConfigError>,
     wizard: Wizard,
     prefill: Option<Prefill>,
@@ -185,8 +188,21 @@ impl Portal {
     /// fetches it, showing a loading line meanwhile.
     pub fn mount(container: &Element, config_url: String, started: JsValue) -> Rc<Portal> {
         if let Some(text) = started.as_string() {
+            // The welcome screen is drawn from the front of the ruleset;
+            // the rest (most of it) is read when the browser is idle after
+            // painting it, or at once if the wizard needs it first.
             let this = Portal::frame(container);
-            this.loaded(crate::api::load_ruleset(&text));
+            match crate::api::load_front(&text) {
+                Ok((front, rest)) => {
+                    this.state.borrow_mut().rest = Some(rest);
+                    this.loaded(Ok(front));
+                    let me = this.me.clone();
+                    crate::dom::when_idle(move || {
+                        with(&me, |p| p.finish());
+                    });
+                }
+                Err(error) => this.loaded(Err(error)),
+            }
             return this;
         }
         let this = Portal::new(container);
@@ -241,6 +257,7 @@ impl Portal {
                 locale: Locale::negotiate(browser_languages().iter().map(String::as_str)),
                 stage: Stage::Welcome,
                 rules: None,
+                rest: None,
                 problem: None,
                 wizard: Wizard::Idle,
                 prefill: None,
@@ -295,6 +312,31 @@ impl Portal {
             }
         }
         self.draw();
+    }
+
+    /// Reads the rest of a ruleset whose front is drawn ([`Portal::mount`]):
+    /// the whole ruleset takes the front's place, or its problems are shown
+    /// in place of the portal, as for a ruleset that could not be read at
+    /// all. Once; later calls do nothing.
+    fn finish(&self) {
+        let Some(rest) = self.state.borrow_mut().rest.take() else {
+            return;
+        };
+        match rest.finish() {
+            Ok(rules) => self.state.borrow_mut().rules = Some(Arc::new(rules)),
+            Err(report) => {
+                let fallback = self
+                    .state
+                    .borrow()
+                    .rules
+                    .as_ref()
+                    .map(|front| front.fallback_contact.clone());
+                self.loaded(Err(ConfigError::Invalid {
+                    reason: report.to_string(),
+                    fallback,
+                }));
+            }
+        }
     }
 
     /// The partner's brand from the ruleset, as custom properties on the
@@ -378,8 +420,10 @@ impl Portal {
     }
 
     fn wizard_arrived(&self, mount: Option<MountWizard>) {
+        // The wizard takes the whole ruleset.
+        self.finish();
         let mut s = self.state.borrow_mut();
-        if !matches!(s.wizard, Wizard::Loading) {
+        if !matches!(s.wizard, Wizard::Loading) || s.problem.is_some() {
             return;
         }
         // Past the welcome screen: the customer started, or a journey is

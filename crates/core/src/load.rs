@@ -67,22 +67,70 @@ pub fn load_with_report(json: &str) -> (Option<Ruleset>, Report) {
 /// `frontline check`. Evaluating an unchecked ruleset never panics: a broken
 /// reference surfaces as an [`crate::EvalError`].
 pub fn parse(json: &str) -> Result<Ruleset, Report> {
+    read_value(&json_value(json)?, json, crate::read::ruleset)
+}
+
+/// The first stage of [`parse`], for a page that shows its first screen
+/// before reading the rest: the ruleset without its severities, vehicles,
+/// kinds of problem, products, diagnosis nodes and rules (left empty), which
+/// are most of a ruleset and none of a welcome screen. Every other part is
+/// read and checked as [`parse`] does; the rest, with [`Rest::finish`].
+/// A ruleset with a problem anywhere that stops this stage is reported
+/// whole, as [`parse`] reports it.
+///
+/// The front is for showing the partner, its hours and contact methods: it
+/// must not be evaluated (it has no rules).
+pub fn parse_front(json: &str) -> Result<(Ruleset, Rest), Report> {
+    let value = json_value(json)?;
+    match read_value(&value, json, crate::read::front) {
+        Ok(front) => Ok((
+            front,
+            Rest {
+                value,
+                source: json.to_owned(),
+            },
+        )),
+        // Every problem, not only the front's (the whole read fails too:
+        // the front is read by the same readers).
+        Err(front) => Err(parse(json).err().unwrap_or(front)),
+    }
+}
+
+/// What [`parse_front`] left to read.
+#[derive(Debug)]
+pub struct Rest {
+    value: Value,
+    source: String,
+}
+
+impl Rest {
+    /// The whole ruleset, exactly as [`parse`] reads it from the same text.
+    pub fn finish(self) -> Result<Ruleset, Report> {
+        read_value(&self.value, &self.source, crate::read::ruleset)
+    }
+}
+
+fn json_value(json: &str) -> Result<Value, Report> {
+    crate::json::parse(json).map_err(|e| {
+        let mut report = Report::default();
+        report.error(
+            "$",
+            format!("not valid JSON at line {}, column {}", e.line, e.column),
+        );
+        report
+    })
+}
+
+fn read_value(
+    value: &Value,
+    json: &str,
+    read: fn(&mut crate::read::Reader, &Value) -> Option<Ruleset>,
+) -> Result<Ruleset, Report> {
     let mut report = Report::default();
-    let value: Value = match crate::json::parse(json) {
-        Ok(v) => v,
-        Err(e) => {
-            report.error(
-                "$",
-                format!("not valid JSON at line {}, column {}", e.line, e.column),
-            );
-            return Err(report);
-        }
-    };
     let mut reader = crate::read::Reader {
         report: &mut report,
     };
-    let ruleset = crate::read::ruleset(&mut reader, &value);
-    match ruleset {
+    match read(&mut reader, value) {
         Some(mut r) if !report.has_errors() && r.schema == RULESET_SCHEMA => {
             r.content = Content::new(json);
             Ok(r)

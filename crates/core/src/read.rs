@@ -420,6 +420,31 @@ fn handlers(rd: &mut Reader, v: Field, path: &str) -> Option<Vec<Handler>> {
 /// Reads a whole ruleset; `None` when some part could not be read (every
 /// problem is in the report).
 pub(crate) fn ruleset(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
+    read_ruleset(rd, v, true)
+}
+
+/// Reads a ruleset but its lists of severities, vehicles, kinds, products,
+/// nodes and rules, which are left empty (see `load::parse_front`).
+pub(crate) fn front(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
+    read_ruleset(rd, v, false)
+}
+
+/// A list read only for the `whole` ruleset; left empty for its front.
+fn later<T>(
+    whole: bool,
+    el: fn(&mut Reader, &Value, &str) -> Option<T>,
+) -> impl Fn(&mut Reader, Field, &str) -> Option<Vec<T>> {
+    move |rd, v, path| {
+        if whole {
+            seq(rd, v, path, true, el)
+        } else {
+            Some(Vec::new())
+        }
+    }
+}
+
+fn read_ruleset(rd: &mut Reader, v: &Value, whole: bool) -> Option<Ruleset> {
+    // One reader for both (each copy of it costs the opened module 1 KB).
     record!(rd, v, "$", [], Ruleset {
         schema: s,
         id: s,
@@ -432,12 +457,12 @@ pub(crate) fn ruleset(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
         hours: obj(hours),
         contact_methods: list(contact_method),
         pricing: obj(pricing),
-        severities: list(severity),
-        vehicles: list(vehicle),
-        kinds: list(kind),
-        products: list(product),
-        nodes: list(node),
-        rules: list(rule),
+        severities: later(whole, severity),
+        vehicles: later(whole, vehicle),
+        kinds: later(whole, kind),
+        products: later(whole, product),
+        nodes: later(whole, node),
+        rules: later(whole, rule),
         theme: oobj(theme),
     }; content = Default::default())
 }
