@@ -15,13 +15,37 @@
   const sheet = (css) => { const s = new CSSStyleSheet(); s.replaceSync(css); return s; };
   let portalCss;
 
+  let glue; // the glue's checked preload, once
+
+  /** Starts the download of the portal's JavaScript glue, checked (once).
+   * import() takes no integrity: a modulepreload with it fills the module map
+   * first, so the import in load() gets the checked module or fails. That
+   * import joins the preload's fetch (one module map entry per URL) instead
+   * of waiting for its load event, which comes milliseconds later; a refused
+   * script fails both, and the preload says why. */
+  function preloadGlue() {
+    glue ||= (() => {
+      const preload = document.createElement('link');
+      preload.rel = 'modulepreload';
+      preload.href = at(ASSETS.js);
+      preload.integrity = ASSETS.sri.js;
+      preload.crossOrigin = 'anonymous';
+      preload.fetchPriority = 'high'; // a preload's default is low
+      const preloaded = new Promise((ok, fail) => { preload.onload = ok; preload.onerror = () => fail(new Error('the portal script failed its integrity check')); });
+      preloaded.catch(() => {}).finally(() => preload.remove());
+      document.head.append(preload);
+      return preloaded;
+    })();
+    return glue;
+  }
+
   /** Loads the portal's code and styles once, checking their integrity. */
   function load() {
     app ||= (async () => {
-      // The downloads start together, the largest and the one that must
-      // run first ahead of the stylesheet (each fetch() takes the page a
-      // moment): the module compiles as it streams in while the glue
-      // arrives. (The ruleset, small, went first: see mountInto.)
+      // The downloads start together, in the order they are needed (each
+      // fetch() takes the page a moment): the glue must run first, then the
+      // module, which compiles as it streams in; the styles are small.
+      const preloaded = preloadGlue();
       const wasm = fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }).then((r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status} for ${r.url}`);
         // Streaming needs the wasm media type; a server without it still works.
@@ -29,19 +53,6 @@
           ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then((b) => WebAssembly.compile(b));
       });
       wasm.catch(() => {}); // reported below, once awaited
-      // import() takes no integrity: a modulepreload with it fills the module
-      // map first, so the import below gets the checked module or fails.
-      // The import joins the preload's fetch (one module map entry per URL)
-      // instead of waiting for its load event, which comes milliseconds
-      // later; a refused script fails both, and the preload says why.
-      const preload = document.createElement('link');
-      preload.rel = 'modulepreload';
-      preload.href = at(ASSETS.js);
-      preload.integrity = ASSETS.sri.js;
-      preload.crossOrigin = 'anonymous';
-      const preloaded = new Promise((ok, fail) => { preload.onload = ok; preload.onerror = () => fail(new Error('the portal script failed its integrity check')); });
-      preloaded.catch(() => {}).finally(() => preload.remove());
-      document.head.append(preload);
       const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
       const mod = await import(at(ASSETS.js)).catch((e) => preloaded.then(() => { throw e; }));
       await mod.default({ module_or_path: await wasm });
@@ -68,6 +79,7 @@ box-shadow:0 8px 32px rgba(0,0,0,.3)}
     // Fetched and read beside the code, then handed to the portal: its text
     // if it is here (the welcome screen is drawn at once), else the promise
     // of it or of the failed response (the portal reports a failure).
+    preloadGlue(); // first: the glue must arrive and run before the rest
     let text;
     const ruleset = fetch(rules).then((r) => (r.ok ? r.text() : r));
     ruleset.then((t) => { text = t; }, () => {});
