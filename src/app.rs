@@ -57,17 +57,12 @@ pub fn mount(m: Mount) -> WizardHandle {
     );
     let frame = m.frame;
     let (rules, handover) = (m.rules, m.handover);
-    // The ruleset's hash is for requests: computed once the next frame is
-    // painted, so that neither the step drawn now nor the first answer
-    // waits for it.
+    // The ruleset's hash is for requests: computed when the browser is
+    // idle, so that neither the step drawn now nor the first answer waits
+    // for it.
     let hashed = Arc::clone(&rules);
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                hashed.hash();
-            },
-            std::time::Duration::ZERO,
-        );
+    crate::dom::when_idle(move || {
+        hashed.hash();
     });
     let mounted = leptos::mount::mount_to(target, move || {
         provide_context(UiLocale(l.into()));

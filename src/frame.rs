@@ -282,10 +282,9 @@ impl Portal {
             Ok(rules) => {
                 self.apply_theme(&rules);
                 let saved = storage::load(&journey_key(&rules));
-                let rules = Arc::new(rules);
                 {
                     let mut s = self.state.borrow_mut();
-                    s.rules = Some(Arc::clone(&rules));
+                    s.rules = Some(Arc::new(rules));
                     if let Some(text) = saved {
                         // A reload: the journey goes on where it was.
                         s.saved = Some((text, false));
