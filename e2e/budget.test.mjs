@@ -29,7 +29,8 @@ const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).leng
 const loaderText = () => readFileSync(join(dist, 'frontline.js'), 'utf8');
 /** The hashed asset names the build baked into the loader. */
 const assets = () => JSON.parse(loaderText().match(/(\{"js":.*?"sri":\{.*?\}\})/)[1]);
-const openFiles = () => { const a = assets(); return [a.js, a.wasm, a.css, 'rules/default.json']; };
+/** The glue (which holds the stylesheet), the module and the default ruleset. */
+const openFiles = () => { const a = assets(); return [a.js, a.wasm, 'rules/default.json']; };
 
 function breakdown(files) {
   const rows = files.map((f) => [f, readFileSync(join(dist, f)).length, gz(f)]);
@@ -57,6 +58,14 @@ test(`what the portal downloads when opened is at most ${OPEN_BUDGET / KB} KB gz
 });
 
 const h = harness();
+
+test('the stylesheet rides in the glue, the very one index.html links', () => {
+  const glue = readFileSync(join(dist, assets().js), 'utf8');
+  const css = readFileSync(join(dist, 'index.html'), 'utf8').match(/href="?\.\/([^"\s>]+\.css)/)[1];
+  const embedded = JSON.parse(glue.match(/\nexport const stylesheet=(".*");\n$/)[1]);
+  assert.match(embedded, /\.fl-portal/);
+  assert.equal(embedded, readFileSync(join(dist, css), 'utf8'));
+});
 
 test('the budget counts every file the portal downloads when opened', async () => {
   const context = await h.browser.newContext();

@@ -121,6 +121,29 @@ for (const when of ['while the wizard is on its way', 'once the wizard is mounte
   });
 }
 
+test('destroy() between a new step and its next frame: no error', async () => {
+  // Each new step focuses its heading at the next frame; a host page that
+  // destroys the widget before that frame must not make it read the
+  // unmounted wizard (it did: "unreachable", a WebAssembly panic).
+  const { context, page, errors } = await open();
+  await page.evaluate(() => window.Frontline.open());
+  const start = page.getByTestId('start');
+  await start.hover(); // brings the wizard
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /frontline-part-wizard-/.test(e.name) && e.responseEnd > 0));
+  await page.waitForTimeout(300); // compiled and mounted
+  await start.evaluate((button) => {
+    button.click();
+    // After the step is drawn (a few microtasks), before its frame.
+    let hops = 0;
+    const hop = () => (++hops < 50 ? queueMicrotask(hop) : window.Frontline.destroy());
+    queueMicrotask(hop);
+  });
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-frontline]').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('events fire in order with ids and outcomes only; prefill fills the form; setLocale switches language', async () => {
   const { context, page, errors } = await open();
   await page.evaluate(() => {

@@ -43,8 +43,9 @@
   function load() {
     app ||= (async () => {
       // The downloads start together, in the order they are needed (each
-      // fetch() takes the page a moment): the glue must run first, then the
-      // module, which compiles as it streams in; the styles are small.
+      // fetch() takes the page a moment): the glue (which holds the
+      // stylesheet) must run first, then the module, which compiles as it
+      // streams in.
       const preloaded = preloadGlue();
       const wasm = fetch(at(ASSETS.wasm), { integrity: ASSETS.sri.wasm }).then((r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status} for ${r.url}`);
@@ -53,10 +54,9 @@
           ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then((b) => WebAssembly.compile(b));
       });
       wasm.catch(() => {}); // reported below, once awaited
-      const css = fetch(at(ASSETS.css), { integrity: ASSETS.sri.css }).then((r) => r.text());
       const mod = await import(at(ASSETS.js)).catch((e) => preloaded.then(() => { throw e; }));
       await mod.default({ module_or_path: await wasm });
-      portalCss = sheet(await css);
+      portalCss = sheet(mod.stylesheet);
       return mod;
     })();
     return app;

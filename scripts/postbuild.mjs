@@ -1,10 +1,10 @@
 // After `trunk build`: writes dist/frontline.js, the embed loader, with the
 // hashed asset names and their Subresource Integrity hashes baked in, so the
 // loader keeps one stable URL while the assets it loads are checked.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
-import { assetBlock, sri } from './dist.mjs';
+import { assetBlock, hashName, sri } from './dist.mjs';
 
 /**
  * Minifies an ES module: two compress passes, local names mangled, and a
@@ -20,18 +20,32 @@ const css = html.match(/<link\b[^>]*\bhref="?\.\/([^"\s>]+\.css)"?/);
 if (!block || !css) throw new Error('dist/index.html lacks the asset block or the stylesheet: did trunk build run?');
 const names = JSON.parse(block[1]);
 const strip = (p) => p.replace(/^\.\//, '');
-const assets = { js: strip(names.js), wasm: strip(names.wasm), css: css[1] };
+const assets = { js: strip(names.js), wasm: strip(names.wasm) };
 
 // The wasm-bindgen glue, minified with terser (Trunk's JS minifier fails on
 // it and leaves it as is). Only local names shrink: the names the module
 // imports and exports are property keys and exports, which terser keeps.
+// The portal's stylesheet (Trunk's minified style/portal.css) also rides in
+// the glue, as its `stylesheet` export, which the embed loader adopts into
+// the portal's shadow root: one request fewer when the portal opens
+// (measured 1–2 ms on loopback, where a request's latency, not its bytes,
+// is what costs), checked by the glue's SRI hash. index.html keeps its
+// <link>: a page's own document.adoptedStyleSheets belong to the page,
+// which may replace them.
 // Its SRI hash in index.html follows the new content.
+// Its name is hashed again from what it now holds (a change to the styles
+// alone must give the glue a new URL, or a cache would keep the old file).
 const glue = readFileSync(join(dist, assets.js), 'utf8');
-const glueMin = (await minify(glue, TERSER)).code + '\n';
-writeFileSync(join(dist, assets.js), glueMin);
+const stylesheet = readFileSync(join(dist, css[1]), 'utf8');
+const glueMin = `${(await minify(glue, TERSER)).code}\nexport const stylesheet=${JSON.stringify(stylesheet)};\n`;
+const glueName = `frontline-${hashName(glueMin)}.js`;
+writeFileSync(join(dist, glueName), glueMin);
+rmSync(join(dist, assets.js));
 const oldSri = sri(glue);
 if (!html.includes(oldSri)) throw new Error(`dist/index.html lacks the SRI hash of ${assets.js}`);
-writeFileSync(join(dist, 'index.html'), html.replace(oldSri, sri(glueMin)));
+writeFileSync(join(dist, 'index.html'),
+  html.replace(oldSri, sri(glueMin)).replaceAll(assets.js, glueName));
+assets.js = glueName;
 
 // The default ruleset without insignificant white space: the same tokens, so
 // the same JSON (and the same canonical hash); the readable source stays in
@@ -58,7 +72,7 @@ if (JSON.stringify(JSON.parse(compact)) !== JSON.stringify(JSON.parse(rulesText)
 writeFileSync(rulesFile, compact);
 
 const fileSri = (file) => sri(readFileSync(join(dist, file)));
-assets.sri = { js: fileSri(assets.js), wasm: fileSri(assets.wasm), css: fileSri(assets.css) };
+assets.sri = { js: fileSri(assets.js), wasm: fileSri(assets.wasm) };
 const source = readFileSync(new URL('../loader/frontline.js', import.meta.url), 'utf8');
 if (!source.includes('__FRONTLINE_ASSETS__')) throw new Error('loader/frontline.js lacks the __FRONTLINE_ASSETS__ placeholder');
 // The loader, minified as the classic script it is (it has a 3 KB gzip

@@ -13,11 +13,10 @@
 // index.html's asset names and hashes follow. Tools: wasm-split-cli
 // (scripts/setup.sh pins it), wasm-bindgen and binaryen's wasm-opt.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assetBlock, sri } from './dist.mjs';
+import { assetBlock, hashName, sri } from './dist.mjs';
 import { withoutExports } from './wasm-exports.mjs';
 
 const dist = process.argv[2] ?? 'dist';
@@ -37,7 +36,6 @@ function run(cmd, args, quiet = /^$/) {
   if (shown.length) process.stderr.write(`${shown.join('\n')}\n`);
   if (status !== 0) throw new Error(`split: ${cmd} failed (${status})`);
 }
-const hashName = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 /** `text` with `from` replaced by `to`, which must occur exactly once. */
 function replaceOnce(text, from, to, what) {
   const at = text.indexOf(from);

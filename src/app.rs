@@ -183,8 +183,10 @@ impl ScreenShown {
     /// heading and announce it.
     pub fn announce_and_focus(self) {
         request_animation_frame(move || {
-            if let Some(body) = self.body.get_untracked() {
-                self.frame.with_value(|f| f.focus_heading(&body));
+            // The wizard may be gone by then (the host page's destroy()):
+            // its values are disposed, and reading them would panic.
+            if let Some(body) = self.body.try_get_untracked().flatten() {
+                self.frame.try_with_value(|f| f.focus_heading(&body));
             }
         });
     }

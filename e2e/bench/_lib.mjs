@@ -5,7 +5,7 @@
 // The bench pages live in public/bench/ and are not part of the shipped build.
 // prepareSite() serves a private snapshot of dist/ (so that a rebuild of dist/
 // during a run cannot change what is measured), with public/bench/ as bench/,
-// the portal's hashed stylesheet as bench/portal.css, the peer widget's bundle
+// the portal's stylesheet (from its glue) as bench/portal.css, the peer widget's bundle
 // as bench/peer/web.js and, if asked, the generated 5,000-node ruleset as
 // rules/bench-5000.json; the snapshot is removed when the process exits.
 import { execFileSync } from 'node:child_process';
@@ -81,6 +81,14 @@ export function portalAssets(site = SITE ?? DIST) {
   return JSON.parse(m[1]);
 }
 
+/** The portal's stylesheet, which rides in its glue (scripts/postbuild.mjs). */
+export function portalStylesheet(site = SITE ?? DIST) {
+  const glue = readFileSync(join(site, portalAssets(site).js), 'utf8');
+  const m = glue.match(/export const stylesheet=("(?:[^"\\]|\\.)*");\n$/);
+  if (!m) throw new Error(`${site}: the glue has no stylesheet export: run scripts/build.sh`);
+  return JSON.parse(m[1]);
+}
+
 /** The served snapshot's directory, once prepareSite() has run. */
 export let SITE;
 
@@ -100,7 +108,7 @@ export function prepareSite({ bigRuleset = false } = {}) {
       rmSync(site, { recursive: true, force: true });
       cpSync(DIST, site, { recursive: true });
       const a = portalAssets(site);
-      for (const f of [a.js, a.wasm, a.css, 'rules/default.json']) readFileSync(join(site, f));
+      for (const f of [a.js, a.wasm, 'rules/default.json']) readFileSync(join(site, f));
       break;
     } catch (e) {
       if (attempt >= 30) throw new Error(`dist/ is not a complete build (${e.message}): run scripts/build.sh`);
@@ -120,7 +128,7 @@ export function prepareSite({ bigRuleset = false } = {}) {
     head: '    <link rel="stylesheet" href="static-first-step.css" />\n',
     body: readFileSync(join(bench, 'static-first-step.body.html'), 'utf8').replace(/^<!--[\s\S]*?-->\n/, ''),
   });
-  writeFileSync(join(bench, 'portal.css'), readFileSync(join(site, portalAssets(site).css)));
+  writeFileSync(join(bench, 'portal.css'), portalStylesheet(site));
   if (existsSync(join(PEER.dir, 'dist', 'web.js'))) {
     mkdirSync(join(bench, 'peer'), { recursive: true });
     cpSync(join(PEER.dir, 'dist', 'web.js'), join(bench, 'peer', 'web.js'));

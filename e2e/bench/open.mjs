@@ -73,7 +73,7 @@ async function once(browser, url, kind) {
 
 const site = prepareSite();
 const assets = portalAssets(site);
-const gz = [assets.js, assets.wasm, assets.css, 'rules/default.json'].reduce((a, f) => a + fileSize(join(site, f)).gzip, 0);
+const gz = [assets.js, assets.wasm, 'rules/default.json'].reduce((a, f) => a + fileSize(join(site, f)).gzip, 0);
 const results = await withBrowser(async ({ server, browser }) => {
   const embedUrl = new URL('bench/embed.html', server.portal).href;
   const staticUrl = new URL('bench/static-first-step.html', server.portal).href;
@@ -108,9 +108,9 @@ programmatic \`click()\` on the launcher (no hover first, so the loader's
 prefetch on intent does not start early: the worst case), a
 \`MutationObserver\` until the button passes \`checkVisibility()\` and is
 enabled, then \`requestAnimationFrame\` and a message for the painted frame.
-For the embed this includes everything: the portal's JavaScript glue, its
-WebAssembly (streamed, compiled and instantiated), its stylesheet
-and the ruleset download, then mounting and rendering. ${RUNS} runs (plus one
+For the embed this includes everything: the portal's JavaScript glue (which
+holds its stylesheet), its WebAssembly (streamed, compiled and
+instantiated) and the ruleset download, then mounting and rendering. ${RUNS} runs (plus one
 warm-up), each page in a fresh browser context with the HTTP cache disabled,
 alternating the order; headless Chromium, release build, loopback (so the
 network is nearly free: on a real connection the embed's ${KB(gz)} gzip of
@@ -127,8 +127,7 @@ ${table(['what', 'embed (WebAssembly portal)', 'static floor'], [
 
 Where the embed's time goes (from the click, median over the runs; Resource
 Timing): the glue \`${assets.js}\` fetched by ${num(field(results, (r) => res(r, assets.js).end).median, 1)} ms,
-the WebAssembly module by ${num(field(results, (r) => res(r, '.wasm').end).median, 1)} ms, the stylesheet by
-${num(field(results, (r) => res(r, assets.css).end).median, 1)} ms; the module compiled and instantiated and
+the WebAssembly module by ${num(field(results, (r) => res(r, '.wasm').end).median, 1)} ms; the module compiled and instantiated and
 \`frontline:ready\` at ${num(field(results, (r) => r.embed.ready).median, 1)} ms; the ruleset requested at
 ${num(field(results, (r) => res(r, 'default.json').start).median, 1)} ms and received at ${num(field(results, (r) => res(r, 'default.json').end).median, 1)} ms; the first
 step painted at ${num(embedPainted.median, 1)} ms.

@@ -49,7 +49,7 @@ const { runs } = results;
 
 const peerBundle = fileSize(join(PEER.dir, 'dist', 'web.js'));
 const loader = fileSize(join(site, 'frontline.js'));
-const portal = [assets.js, assets.wasm, assets.css, 'rules/default.json'].map((f) => fileSize(join(site, f)));
+const portal = [assets.js, assets.wasm, 'rules/default.json'].map((f) => fileSize(join(site, f)));
 const portalGz = portal.reduce((a, s) => a + s.gzip, 0);
 const portalRaw = portal.reduce((a, s) => a + s.raw, 0);
 const extraUrls = (key) => [...new Set(runs.flatMap((r) => r[key].urls.filter((u) => !u.endsWith('.html') && !r.plain.urls.includes(u))))];
@@ -85,7 +85,7 @@ Median (min–max) of what each adds to the plain page. Command: \`make bench\`
 
 ${table(['what', 'Frontline, before open', 'Frontline, opened (first step)', `${PEER.name} ${peerVersion}, loaded (closed)`], [
     ['shipped code a host downloads (raw / gzip -9)', `loader ${KB(loader.raw)} / ${KB(loader.gzip)}`,
-      `+ portal ${KB(portalRaw)} / ${KB(portalGz)} (glue, wasm, CSS, ruleset)`, `\`dist/web.js\` ${KB(peerBundle.raw)} / ${KB(peerBundle.gzip)}`],
+      `+ portal ${KB(portalRaw)} / ${KB(portalGz)} (glue with its stylesheet, wasm, ruleset)`, `\`dist/web.js\` ${KB(peerBundle.raw)} / ${KB(peerBundle.gzip)}`],
     ['requests added', added('embed', (x) => x.requests, n0), `+ ${n0(field(runs, (r) => r.embed.after.requests))}`, added('peer', (x) => x.requests, n0)],
     ['bytes added (uncompressed)', added('embed', (x) => x.bytes, kb), `+ ${kb(field(runs, (r) => r.embed.after.bytes))}`, added('peer', (x) => x.bytes, kb)],
     ['long tasks (≥ 50 ms)', n0(field(runs, (r) => r.embed.longTasks)), `+ ${n0(field(runs, (r) => r.embed.afterTasks.count - r.embed.longTasks))}`, n0(field(runs, (r) => r.peer.longTasks))],
