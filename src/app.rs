@@ -312,9 +312,11 @@ fn Wizard(
     Effect::new(move |previous: Option<Option<Screen>>| {
         let previous = previous.unwrap_or_else(|| before.get_value());
         let current = screen.get();
-        // Most answers offer a request: fetch its part while the customer reads.
+        // Most answers offer a request: fetch its part while the customer
+        // reads, once this screen is painted (starting a fetch takes the
+        // main thread for a few milliseconds).
         if matches!(current, Screen::Step(Step::Outcome(_))) {
-            request_part.load();
+            crate::dom::when_idle(move || request_part.load());
         }
         if previous.is_some_and(|p| p != current) {
             if !from_history.get_value() {

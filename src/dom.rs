@@ -100,3 +100,24 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
         let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 50);
     }
 }
+
+/// Styles one `<input>` of each of `types` out of sight (inert, hidden from
+/// assistive technology) and removes them when the browser is next idle.
+/// Chromium builds a control's parts the first time one is styled: for a
+/// date-time input its inner fields, its calendar button and that button's
+/// SVG icon (a document of its own), ~5 ms measured in the step that first
+/// shows one. Done ahead, in idle time, that step does not pay it.
+pub fn warm_up_inputs(parent: &Element, types: &[&str]) {
+    let holder = el("div", "fl-visually-hidden");
+    attr(&holder, "aria-hidden", "true");
+    attr(&holder, "inert", "");
+    for kind in types {
+        let input = el("input", "fl-input");
+        attr(&input, "type", kind);
+        attr(&input, "tabindex", "-1");
+        add(&holder, &[&input]);
+    }
+    add(parent, &[&holder]);
+    // Style is computed in the next frame, before the idle time after it.
+    when_idle(move || holder.remove());
+}

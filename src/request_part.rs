@@ -16,7 +16,7 @@
 use frontline_core::IntakeAdapter;
 use leptos::prelude::*;
 
-use crate::app::use_locale;
+use crate::app::{use_locale, EventSource};
 use crate::delivery::Courier;
 use crate::i18n::Key;
 use crate::part::{self, Loaded, PartSlot};
@@ -86,7 +86,16 @@ impl RequestPartSlot {
         let adapter = self.adapter;
         self.slot.load_with(
             || async { load().await.ok() },
-            move |part: RequestPart| (part, (part.start_courier)(adapter)),
+            move |part: RequestPart| {
+                // The request form is a step away: its controls' first
+                // styling, in idle time now rather than in that step.
+                if let Some(body) = use_context::<crate::app::EventSource>()
+                    .and_then(|EventSource(body)| body.get_untracked())
+                {
+                    crate::dom::warm_up_inputs(&body, crate::request_screens::INPUT_TYPES);
+                }
+                (part, (part.start_courier)(adapter))
+            },
         );
     }
 

@@ -15,6 +15,10 @@ use crate::request_form::{self as rf, Field, RequestForm};
 use crate::screens::use_journey;
 use crate::wizard::{Journey, Receipt};
 
+/// The input types of the request form beyond plain text, styled ahead of
+/// it when the request part arrives (`crate::dom::warm_up_inputs`).
+pub const INPUT_TYPES: &[&str] = &["email", "datetime-local", "tel"];
+
 fn use_courier() -> Courier {
     crate::request_part::use_request_part()
         .courier()
