@@ -11,6 +11,9 @@ const ruleset = config ? fetch(config).then((r) => (r.ok ? r.text() : r)) : unde
 ruleset?.then((t) => { text = t; }, () => {});
 const { default: init, mount } = await import(new URL(assets.js, document.baseURI).href);
 await init({ module_or_path: new URL(assets.wasm, document.baseURI) });
+// Its text is read in tasks that can wait behind the code's: a moment's
+// wait for it draws the welcome screen at once, not a loading line first.
+if (ruleset && typeof text !== 'string') await Promise.race([ruleset, new Promise((ok) => setTimeout(ok, 50))]).catch(() => {});
 if (container) {
   // Kept for the page's lifetime; `portal.destroy()` would unmount it.
   window.frontlinePortal = mount(container, config, typeof text === 'string' ? text : ruleset);

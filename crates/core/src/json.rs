@@ -196,10 +196,21 @@ const TRAILING: &str = "trailing characters";
 /// random texts), in a fraction of serde's WebAssembly. Numbers follow
 /// serde_json's default (not `float_roundtrip`) conversion exactly.
 pub fn parse(text: &str) -> Result<serde_json::Value, ParseError> {
+    parse_skipping(text, &[])
+}
+
+/// [`parse`], but the values of the top-level object's members named in
+/// `skip` are only stepped over (brackets matched, strings to their closing
+/// quote) and come out as null: for a reader that needs the rest of a large
+/// document first. What is inside them is not checked, so a caller reads
+/// them later with [`parse`]; an error here may be one [`parse`] would
+/// report differently.
+pub fn parse_skipping(text: &str, skip: &[&str]) -> Result<serde_json::Value, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
         depth: 128,
+        skip,
     };
     let v = p.value()?;
     match p.ws() {
@@ -212,6 +223,8 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: u8,
+    /// Top-level members stepped over (see [`parse_skipping`]).
+    skip: &'a [&'a str],
 }
 
 type Parsed<T> = Result<T, ParseError>;
@@ -363,11 +376,67 @@ impl Parser<'_> {
                 Some(_) => return Err(self.peek_error("expected `:`")),
                 None => return Err(self.peek_error(EOF_OBJECT)),
             }
-            let v = self.value()?;
+            // The top-level object is the only one at depth 127.
+            let v = if self.depth == 127 && self.skip.contains(&key.as_str()) {
+                self.skip_value()?;
+                serde_json::Value::Null
+            } else {
+                self.value()?
+            };
             map.insert(key, v);
         }
         self.i += 1; // the `}` seen above
         Ok(serde_json::Value::Object(map))
+    }
+
+    /// Steps over one value (see [`parse_skipping`]).
+    fn skip_value(&mut self) -> Parsed<()> {
+        let mut open = 0usize;
+        loop {
+            let Some(c) = self.ws() else {
+                return Err(self.peek_error(EOF_VALUE));
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    loop {
+                        match self.next() {
+                            None => return Err(self.error(EOF_STRING)),
+                            Some(b'"') => break,
+                            Some(b'\\') => self.i += 1,
+                            Some(_) => {}
+                        }
+                    }
+                }
+                b'[' | b'{' => {
+                    self.i += 1;
+                    open += 1;
+                }
+                b']' | b'}' | b',' | b':' if open == 0 => {
+                    return Err(self.peek_error("expected value"));
+                }
+                b']' | b'}' => {
+                    self.i += 1;
+                    open -= 1;
+                }
+                b',' | b':' => self.i += 1,
+                // A number or a word: up to the next delimiter.
+                _ => {
+                    self.i += 1;
+                    while let Some(b) = self.peek() {
+                        if matches!(b, b',' | b':' | b'[' | b']' | b'{' | b'}' | b'"')
+                            || b.is_ascii_whitespace()
+                        {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                }
+            }
+            if open == 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// After the opening `"`.
@@ -862,6 +931,72 @@ mod tests {
         }
     }
 
+    /// Any JSON value, a few levels deep.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-z\"\\\\é😀\n{}\\[\\]]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[ab]", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// `parse` of `text` with the top-level members `skip` made null.
+    fn nulled(text: &str, skip: &[&str]) -> Result<serde_json::Value, ParseError> {
+        let mut v = parse(text)?;
+        if let Some(map) = v.as_object_mut() {
+            for (key, value) in map.iter_mut() {
+                if skip.contains(&key.as_str()) {
+                    *value = serde_json::Value::Null;
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    #[test]
+    fn skipping_steps_over_the_named_top_level_members_only() {
+        let skip = ["nodes", "rules", "x"];
+        let rules = include_str!("../../../public/rules/default.json");
+        let skipped = parse_skipping(rules, &skip).unwrap();
+        assert_eq!(skipped, nulled(rules, &skip).unwrap());
+        assert!(skipped["nodes"].is_null() && skipped["rules"].is_null());
+        assert!(skipped["products"].is_array(), "not named: read");
+        let text = r#"{"x": {"x": [1, "a\"]}", {"y": -2.5e3}], "nodes": true}, "nodes": {"x": 1}, "k": {"x": 3}}"#;
+        assert_eq!(
+            parse_skipping(text, &skip).unwrap(),
+            serde_json::json!({"x": null, "nodes": null, "k": {"x": 3}}),
+            "nested members of the same name are read"
+        );
+        // Broken where it is skipped: refused when the steps do not add up,
+        // else left for the whole parse (which refuses it).
+        for broken in [
+            r#"{"x": [1, 2}"#,
+            r#"{"x": "a"#,
+            r#"{"x": }"#,
+            r#"{"x": [1,, 2]}"#,
+        ] {
+            assert!(parse(broken).is_err(), "{broken}");
+            if let Ok(v) = parse_skipping(broken, &skip) {
+                assert!(v["x"].is_null(), "{broken}");
+            }
+        }
+        assert!(parse_skipping(r#"{"x": [1, 2}"#, &skip).is_err());
+        assert!(parse_skipping(r#"{"x": }"#, &skip).is_err());
+    }
+
     proptest::proptest! {
         /// Random token soup: every acceptance, value and error (message and
         /// position) is serde_json's.
@@ -875,6 +1010,25 @@ mod tests {
                 ours.as_ref().map(|v| format!("{v:?}")),
                 theirs.as_ref().map(|v| format!("{v:?}"))
             );
+        }
+
+        /// Random documents: skipped members come out null, the rest as
+        /// `parse` reads it.
+        #[test]
+        fn skipping_reads_what_it_does_not_skip_as_parse_does(
+            members in proptest::collection::btree_map("[abc]", any_value(), 0..4),
+            soup in "[\\[\\]{}:,\"\\\\ 0-9eE.+\\-ntrufalsbu]{0,24}",
+            pretty in proptest::bool::ANY,
+        ) {
+            let skip = ["a", "b"];
+            let doc = serde_json::Value::Object(members.into_iter().collect());
+            let text = if pretty { serde_json::to_string_pretty(&doc) } else { serde_json::to_string(&doc) }.unwrap();
+            proptest::prop_assert_eq!(parse_skipping(&text, &skip).ok(), nulled(&text, &skip).ok());
+            // Token soup where a value is skipped: read as `parse` reads it whenever that succeeds.
+            let text = format!(r#"{{"a": {soup}, "c": [1, {{"a": 2}}]}}"#);
+            if let Ok(whole) = nulled(&text, &skip) {
+                proptest::prop_assert_eq!(parse_skipping(&text, &skip).ok(), Some(whole));
+            }
         }
 
         /// Random numbers, written in every JSON form.

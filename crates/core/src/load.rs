@@ -81,12 +81,16 @@ pub fn parse(json: &str) -> Result<Ruleset, Report> {
 /// The front is for showing the partner, its hours and contact methods: it
 /// must not be evaluated (it has no rules).
 pub fn parse_front(json: &str) -> Result<(Ruleset, Rest), Report> {
-    let value = json_value(json)?;
+    // The lists left for later are most of a ruleset's text: stepped over,
+    // not built. Should that fail, the whole text is parsed, for its report.
+    let value = match crate::json::parse_skipping(json, crate::read::LATER) {
+        Ok(value) => value,
+        Err(_) => json_value(json)?,
+    };
     match read_value(&value, json, crate::read::front) {
         Ok(front) => Ok((
             front,
             Rest {
-                value,
                 source: json.to_owned(),
             },
         )),
@@ -99,14 +103,13 @@ pub fn parse_front(json: &str) -> Result<(Ruleset, Rest), Report> {
 /// What [`parse_front`] left to read.
 #[derive(Debug)]
 pub struct Rest {
-    value: Value,
     source: String,
 }
 
 impl Rest {
     /// The whole ruleset, exactly as [`parse`] reads it from the same text.
     pub fn finish(self) -> Result<Ruleset, Report> {
-        read_value(&self.value, &self.source, crate::read::ruleset)
+        parse(&self.source)
     }
 }
 

@@ -429,6 +429,17 @@ pub(crate) fn front(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
     read_ruleset(rd, v, false)
 }
 
+/// The lists a ruleset's front leaves empty ([`later`] in
+/// `read_ruleset`): its parser steps over them (`json::parse_skipping`).
+pub(crate) const LATER: &[&str] = &[
+    "severities",
+    "vehicles",
+    "kinds",
+    "products",
+    "nodes",
+    "rules",
+];
+
 /// A list read only for the `whole` ruleset; left empty for its front.
 fn later<T>(
     whole: bool,
@@ -672,6 +683,8 @@ fn price_item(rd: &mut Reader, v: &Value, path: &str) -> Option<PriceItem> {
     )
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn severity(rd: &mut Reader, v: &Value, path: &str) -> Option<Severity> {
     record!(
         rd,
@@ -701,6 +714,8 @@ fn target(rd: &mut Reader, v: &Value, path: &str) -> Option<Target> {
     )
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     record!(
         rd,
@@ -719,6 +734,8 @@ fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     )
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     record!(
         rd,
@@ -733,6 +750,8 @@ fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     )
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn product(rd: &mut Reader, v: &Value, path: &str) -> Option<Product> {
     record!(
         rd,
@@ -753,6 +772,8 @@ fn product_kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProductKind> {
     record!(rd, v, path, [], ProductKind { kind: s, start: s })
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn node(rd: &mut Reader, v: &Value, path: &str) -> Option<Node> {
     let ty = v.get("type");
     match ty.and_then(Value::as_str) {
@@ -843,6 +864,8 @@ fn link(rd: &mut Reader, v: &Value, path: &str) -> Option<Link> {
     record!(rd, v, path, [], Link { url: s, label: t })
 }
 
+// Not inlined into `read_ruleset`: a page reading the front does not compile it.
+#[inline(never)]
 fn rule(rd: &mut Reader, v: &Value, path: &str) -> Option<Rule> {
     record!(
         rd,

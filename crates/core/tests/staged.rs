@@ -70,3 +70,56 @@ fn unknown_fields_and_broken_json_stop_the_front_as_they_stop_parse() {
         );
     }
 }
+
+#[test]
+fn broken_json_in_a_list_left_for_later_is_reported_as_parse_reports_it() {
+    // The front steps over the lists it leaves for later without reading
+    // them: broken JSON there is reported by the front when the steps do
+    // not add up, else when the rest is read; either way as `parse` does.
+    let nodes = DEFAULT.find("\"nodes\"").expect("default.json has nodes");
+    let open = nodes + DEFAULT[nodes..].find('[').unwrap();
+    for (broken, by_front) in [
+        (
+            format!("{}[[1,, 2], {}", &DEFAULT[..open], &DEFAULT[open + 1..]),
+            Some(false),
+        ),
+        (
+            format!(
+                "{}[{{\"id\": 1]}}, {}",
+                &DEFAULT[..open],
+                &DEFAULT[open + 1..]
+            ),
+            None,
+        ),
+        (
+            format!(
+                "{}\"unterminated, {}",
+                &DEFAULT[..open],
+                &DEFAULT[open + 1..]
+            ),
+            Some(true),
+        ),
+    ] {
+        let whole = parse(&broken).unwrap_err().to_string();
+        assert!(whole.contains("not valid JSON"), "{whole}");
+        let report = match parse_front(&broken) {
+            Err(front) => {
+                assert_ne!(
+                    by_front,
+                    Some(false),
+                    "the front refused what it can step over: {front}"
+                );
+                front
+            }
+            Ok((_, rest)) => {
+                assert_ne!(
+                    by_front,
+                    Some(true),
+                    "the front stepped over an unterminated string"
+                );
+                rest.finish().unwrap_err()
+            }
+        };
+        assert_eq!(report.to_string(), whole);
+    }
+}
