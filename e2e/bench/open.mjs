@@ -11,7 +11,9 @@ import { join } from 'node:path';
  * In the page: clicks the launcher (programmatically: no hover before, so
  * the loader's prefetch-on-intent does not start early) and resolves with the
  * times, from the click, at which the primary button was visible and enabled
- * (a MutationObserver on the document and the launcher's shadow root) and at
+ * (a MutationObserver on the document and the launcher's shadow root; the
+ * button is not visible under a [hidden] ancestor, seen without making the
+ * page compute styles) and at
  * which the next frame after that was painted (requestAnimationFrame, then a
  * message: the task after the frame's rendering).
  */
@@ -29,7 +31,10 @@ function measureOpen(kind) {
     const observers = [];
     const check = () => {
       const button = root()?.querySelector('[data-testid=start]');
-      if (done || !button || button.disabled || !button.checkVisibility()) return;
+      // Under a [hidden] ancestor it is not visible: said without
+      // checkVisibility(), which would make the page compute its styles
+      // there and then, mid-way through the portal's drawing.
+      if (done || !button || button.disabled || button.closest('[hidden]') || !button.checkVisibility()) return;
       done = true;
       const visible = performance.now();
       observers.forEach((o) => o.disconnect());
@@ -71,6 +76,9 @@ async function once(browser, url, kind) {
   return { ...r, bytes, requests };
 }
 
+// The goal is a ratio of two short times on a shared machine: twice the
+// usual runs, to steady it.
+const OPEN_RUNS = 2 * RUNS;
 const site = prepareSite();
 const assets = portalAssets(site);
 const gz = [assets.js, assets.wasm, 'rules/default.json'].reduce((a, f) => a + fileSize(join(site, f)).gzip, 0);
@@ -82,13 +90,13 @@ const results = await withBrowser(async ({ server, browser }) => {
     const r = {};
     for (const kind of order) r[kind] = await once(browser, kind === 'embed' ? embedUrl : staticUrl, kind);
     return r;
-  });
+  }, { runs: OPEN_RUNS });
 });
 
 const embedPainted = field(results, (r) => r.embed.painted);
 const staticPainted = field(results, (r) => r.static.painted);
 const ratio = field(results, (r) => r.embed.painted / r.static.painted);
-const goalMet = embedPainted.median <= 2 * staticPainted.median;
+const goalMet = embedPainted.median <= 2 * staticPainted.median && ratio.median <= 2;
 const res = (r, name) => r.embed.resources.find((x) => x.name.endsWith(name)) ?? { start: NaN, end: NaN };
 const ms = (s) => spread(s, 'ms', 1);
 const count = (s) => (s.min === s.max ? num(s.median, 0) : spread(s, '', 0));
@@ -107,10 +115,12 @@ framework, no ruleset). Measured in the page: \`performance.now()\` at a
 programmatic \`click()\` on the launcher (no hover first, so the loader's
 prefetch on intent does not start early: the worst case), a
 \`MutationObserver\` until the button passes \`checkVisibility()\` and is
-enabled, then \`requestAnimationFrame\` and a message for the painted frame.
+enabled (not asked while the button is under a \`[hidden]\` ancestor:
+asking makes the page compute its styles there and then, mid-way through
+the portal's drawing, ~0.7 ms measured), then \`requestAnimationFrame\` and a message for the painted frame.
 For the embed this includes everything: the portal's JavaScript glue (which
 holds its stylesheet), its WebAssembly (streamed, compiled and
-instantiated) and the ruleset download, then mounting and rendering. ${RUNS} runs (plus one
+instantiated) and the ruleset download, then mounting and rendering. ${OPEN_RUNS} runs (plus one
 warm-up), each page in a fresh browser context with the HTTP cache disabled,
 alternating the order; headless Chromium, release build, loopback (so the
 network is nearly free: on a real connection the embed's ${KB(gz)} gzip of
@@ -132,5 +142,5 @@ the WebAssembly module by ${num(field(results, (r) => res(r, '.wasm').end).media
 ${num(field(results, (r) => res(r, 'default.json').start).median, 1)} ms and received at ${num(field(results, (r) => res(r, 'default.json').end).median, 1)} ms; the first
 step painted at ${num(embedPainted.median, 1)} ms.
 
-Goal: the embed within 2× the floor. ${goalMet ? '**Met**' : '**Not met**'}: the medians are
+Goal: the embed within 2× the floor (both ratios below). ${goalMet ? '**Met**' : '**Not met**'}: the medians are
 ${num(embedPainted.median, 1)} ms and ${num(staticPainted.median, 1)} ms, ${num(embedPainted.median / staticPainted.median, 1)}× (the per-run ratio's median is ${num(ratio.median, 1)}×).`);
