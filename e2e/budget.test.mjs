@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, harness } from './support.mjs';
+import { ROOT, glueStylesheet, harness } from './support.mjs';
 
 const KB = 1024;
 /** The loader, on every page of a partner's site. */
@@ -62,7 +62,7 @@ const h = harness();
 test('the stylesheet rides in the glue, the very one index.html links', () => {
   const glue = readFileSync(join(dist, assets().js), 'utf8');
   const css = readFileSync(join(dist, 'index.html'), 'utf8').match(/href="?\.\/([^"\s>]+\.css)/)[1];
-  const embedded = JSON.parse(glue.match(/\nexport const stylesheet=(".*");\n$/)[1]);
+  const embedded = glueStylesheet(glue);
   assert.match(embedded, /\.fl-portal/);
   assert.equal(embedded, readFileSync(join(dist, css), 'utf8'));
 });

@@ -9,6 +9,15 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+
+/**
+ * The stylesheet a built glue carries as its `stylesheet` export (put there
+ * by scripts/postbuild.mjs), or undefined when it has none.
+ */
+export function glueStylesheet(glueText) {
+  const m = glueText.match(/\nexport const stylesheet=("(?:[^"\\]|\\.)*");\n$/);
+  return m ? JSON.parse(m[1]) : undefined;
+}
 mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 
 /**

@@ -22,25 +22,27 @@ const names = JSON.parse(block[1]);
 const strip = (p) => p.replace(/^\.\//, '');
 const assets = { js: strip(names.js), wasm: strip(names.wasm) };
 
-// The wasm-bindgen glue, minified with terser (Trunk's JS minifier fails on
-// it and leaves it as is). Only local names shrink: the names the module
-// imports and exports are property keys and exports, which terser keeps.
-// The portal's stylesheet (Trunk's minified style/portal.css) also rides in
-// the glue, as its `stylesheet` export, which the embed loader adopts into
-// the portal's shadow root: one request fewer when the portal opens
-// (measured 1–2 ms on loopback, where a request's latency, not its bytes,
-// is what costs), checked by the glue's SRI hash. index.html keeps its
-// <link>: a page's own document.adoptedStyleSheets belong to the page,
-// which may replace them.
-// Its SRI hash in index.html follows the new content.
-// Its name is hashed again from what it now holds (a change to the styles
-// alone must give the glue a new URL, or a cache would keep the old file).
+// The wasm-bindgen glue, rewritten in four ways:
+// - minified with terser (Trunk's JS minifier fails on it and leaves it as
+//   is). Only local names shrink: the names the module imports and exports
+//   are property keys and exports, which terser keeps;
+// - its first line is Chrome's explicit compile hint: nearly every function
+//   of the glue runs as the portal opens, and V8 then compiles them all
+//   while the file streams in, off the main thread, instead of one by one
+//   on first call on it (~1.5 ms of the open, measured). Other browsers
+//   read a comment;
+// - the portal's stylesheet (Trunk's minified style/portal.css) rides in it
+//   as its `stylesheet` export, which the embed loader adopts into the
+//   portal's shadow root: one request fewer when the portal opens (1–2 ms
+//   on loopback, where a request's latency, not its bytes, is what costs),
+//   checked by the glue's SRI hash. index.html keeps its <link>: a page's
+//   own document.adoptedStyleSheets belong to the page, which may replace
+//   them;
+// - it is named again after what it now holds (a change to the styles alone
+//   must give it a new URL, or a cache would keep the old file), and
+//   index.html's name and SRI hash for it follow.
 const glue = readFileSync(join(dist, assets.js), 'utf8');
 const stylesheet = readFileSync(join(dist, css[1]), 'utf8');
-// Its first line is Chrome's explicit compile hint: nearly every function
-// of the glue runs as the portal opens, and V8 then compiles them all while
-// the file streams in, off the main thread, instead of one by one on first
-// call on it (~1.5 ms of the open, measured). Other browsers read a comment.
 const glueMin = `//# allFunctionsCalledOnLoad\n${(await minify(glue, TERSER)).code}\nexport const stylesheet=${JSON.stringify(stylesheet)};\n`;
 const glueName = `frontline-${hashName(glueMin)}.js`;
 writeFileSync(join(dist, glueName), glueMin);

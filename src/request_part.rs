@@ -89,8 +89,8 @@ impl RequestPartSlot {
             move |part: RequestPart| {
                 // The request form is a step away: its controls' first
                 // styling, in idle time now rather than in that step.
-                if let Some(body) = use_context::<crate::app::EventSource>()
-                    .and_then(|EventSource(body)| body.get_untracked())
+                if let Some(body) =
+                    use_context::<EventSource>().and_then(|EventSource(body)| body.get_untracked())
                 {
                     crate::dom::warm_up_inputs(&body, crate::request_screens::INPUT_TYPES);
                 }

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, launchBrowser, startServer } from '../support.mjs';
+import { ROOT, glueStylesheet, launchBrowser, startServer } from '../support.mjs';
 
 export { ROOT, launchBrowser, startServer };
 export const DIST = join(ROOT, 'dist');
@@ -83,10 +83,9 @@ export function portalAssets(site = SITE ?? DIST) {
 
 /** The portal's stylesheet, which rides in its glue (scripts/postbuild.mjs). */
 export function portalStylesheet(site = SITE ?? DIST) {
-  const glue = readFileSync(join(site, portalAssets(site).js), 'utf8');
-  const m = glue.match(/export const stylesheet=("(?:[^"\\]|\\.)*");\n$/);
-  if (!m) throw new Error(`${site}: the glue has no stylesheet export: run scripts/build.sh`);
-  return JSON.parse(m[1]);
+  const css = glueStylesheet(readFileSync(join(site, portalAssets(site).js), 'utf8'));
+  if (css === undefined) throw new Error(`${site}: the glue has no stylesheet export: run scripts/build.sh`);
+  return css;
 }
 
 /** The served snapshot's directory, once prepareSite() has run. */

@@ -430,7 +430,9 @@ pub(crate) fn front(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
 }
 
 /// The lists a ruleset's front leaves empty ([`later`] in
-/// `read_ruleset`): its parser steps over them (`json::parse_skipping`).
+/// `read_ruleset`): its parser steps over them (`json::parse_skipping`),
+/// and their readers (`severity` … `rule`) are `#[inline(never)]`, so that
+/// a page reading only the front does not compile them into its reader.
 pub(crate) const LATER: &[&str] = &[
     "severities",
     "vehicles",
@@ -683,8 +685,7 @@ fn price_item(rd: &mut Reader, v: &Value, path: &str) -> Option<PriceItem> {
     )
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn severity(rd: &mut Reader, v: &Value, path: &str) -> Option<Severity> {
     record!(
         rd,
@@ -714,8 +715,7 @@ fn target(rd: &mut Reader, v: &Value, path: &str) -> Option<Target> {
     )
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     record!(
         rd,
@@ -734,8 +734,7 @@ fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     )
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     record!(
         rd,
@@ -750,8 +749,7 @@ fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     )
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn product(rd: &mut Reader, v: &Value, path: &str) -> Option<Product> {
     record!(
         rd,
@@ -772,8 +770,7 @@ fn product_kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProductKind> {
     record!(rd, v, path, [], ProductKind { kind: s, start: s })
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn node(rd: &mut Reader, v: &Value, path: &str) -> Option<Node> {
     let ty = v.get("type");
     match ty.and_then(Value::as_str) {
@@ -864,8 +861,7 @@ fn link(rd: &mut Reader, v: &Value, path: &str) -> Option<Link> {
     record!(rd, v, path, [], Link { url: s, label: t })
 }
 
-// Not inlined into `read_ruleset`: a page reading the front does not compile it.
-#[inline(never)]
+#[inline(never)] // see `LATER`
 fn rule(rd: &mut Reader, v: &Value, path: &str) -> Option<Rule> {
     record!(
         rd,
