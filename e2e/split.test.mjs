@@ -92,12 +92,8 @@ test('the request part arrives with the form\'s controls styled ahead, out of si
     new MutationObserver((changes) => {
       for (const change of changes) {
         for (const node of change.addedNodes) {
-          if (node.nodeType !== 1 || !node.querySelector('input')) continue;
-          if (node.matches('[aria-hidden="true"][inert]')) {
-            window.warmed.push({ holder: node, types: [...node.querySelectorAll('input')].map((i) => i.type) });
-          } else if (node.closest('[aria-hidden="true"]')) {
-            window.warmed.push({ holder: node, types: ['(not inert)'] });
-          }
+          if (node.nodeType !== 1 || !node.matches('[aria-hidden="true"]') || !node.querySelector('input')) continue;
+          window.warmed.push({ holder: node, inert: node.inert, types: [...node.querySelectorAll('input')].map((i) => i.type) });
         }
       }
     }).observe(document.getElementById('frontline'), { subtree: true, childList: true });
@@ -106,6 +102,7 @@ test('the request part arrives with the form\'s controls styled ahead, out of si
   await arrived(page, part('request'));
   await page.waitForFunction(() => window.warmed.length > 0, null, { timeout: 5000 });
   await page.waitForFunction(() => window.warmed.every((w) => !w.holder.isConnected), null, { timeout: 5000 });
+  assert.ok(await page.evaluate(() => window.warmed.every((w) => w.inert)), 'the out-of-sight inputs can be reached');
   const warmed = await page.evaluate(() => window.warmed.flatMap((w) => w.types));
   await page.getByTestId('outcome-next').click();
   await page.getByTestId('step-form').waitFor();
