@@ -30,6 +30,31 @@ test('before the visitor acts: only the page, its own files and the loader; no s
   await context.close();
 });
 
+test('once the page is idle, the loader reads session storage (the open then skips its first-use round trip) and writes nothing', async () => {
+  const context = await h.browser.newContext();
+  await context.addInitScript(() => {
+    window.__storage = [];
+    for (const op of ['getItem', 'setItem', 'removeItem', 'clear']) {
+      const original = Storage.prototype[op];
+      Storage.prototype[op] = function (...args) {
+        window.__storage.push([this === window.sessionStorage ? 'session' : 'local', op, args[0] ?? null]);
+        return original.apply(this, args);
+      };
+    }
+  });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(new URL('demo/index.html', h.server.portal).href);
+  await page.locator('[data-frontline]').waitFor({ state: 'attached' });
+  await page.waitForFunction(() => window.__storage.some(([area]) => area === 'session'));
+  const ops = await page.evaluate(() => window.__storage);
+  assert.deepEqual(ops.filter(([area]) => area === 'session'), [['session', 'getItem', 'frontline']]);
+  assert.deepEqual(ops.filter(([, op]) => op !== 'getItem'), [], 'nothing written');
+  assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the launcher opens the portal in a Shadow DOM, under the strict CSP, with no violation', async () => {
   const { context, page, errors } = await open();
   const opened = page.evaluate(() => new Promise((resolve) => document.addEventListener('frontline:ready', () => resolve(true), { once: true })));

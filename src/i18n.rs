@@ -51,12 +51,33 @@ impl Locale {
 
     /// The string for `key` with each `{name}` replaced by its value. Values
     /// are inserted as plain text; the view layer renders them as text.
+    /// One pass over the string: a value is never read for placeholders
+    /// itself, and a `{...}` naming no value stays as it is.
     pub fn format(self, key: Key, args: &[(&str, &str)]) -> String {
-        let mut text = self.t(key).to_owned();
-        for (name, value) in args {
-            text = text.replace(&["{", name, "}"].concat(), value);
+        let template = self.t(key);
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let filled = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let (_, value) = args.iter().find(|(n, _)| *n == name)?;
+                Some((close, value))
+            });
+            match filled {
+                Some((close, value)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
-        text
+        out.push_str(rest);
+        out
     }
 }
 
@@ -95,6 +116,27 @@ mod tests {
         assert_eq!(
             Locale::SOURCE.format(Key::SupportOf, &[("partner", "<b>")]),
             "<b> support"
+        );
+    }
+
+    #[test]
+    fn a_value_is_not_read_for_placeholders_and_unknown_ones_stay() {
+        let en = Locale::SOURCE;
+        assert_eq!(
+            en.format(
+                Key::PartnerAndCustomerTime,
+                &[
+                    ("partner_time", "{zone}"),
+                    ("zone", "Paris"),
+                    ("customer_time", "9:00")
+                ]
+            ),
+            "{zone} (Paris time) — your time: 9:00"
+        );
+        assert_eq!(en.format(Key::SupportOf, &[]), en.t(Key::SupportOf));
+        assert_eq!(
+            en.format(Key::SupportOf, &[("partner", "{partner}")]),
+            "{partner} support"
         );
     }
 }
