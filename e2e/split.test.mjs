@@ -114,6 +114,39 @@ test('the request part arrives with the form\'s controls styled ahead, out of si
   await context.close();
 });
 
+test('the request form is built once ahead, out of the document, and nothing of it is shown, kept or changed', async () => {
+  // V8 compiles the request part's code on first use: the portal builds the
+  // form for the answer on screen once, in idle time, and drops it, so the
+  // step showing the form does not pay that compilation.
+  const context = await h.browser.newContext();
+  await context.addInitScript(() => {
+    window.built = [];
+    const create = Document.prototype.createElement;
+    Document.prototype.createElement = function (tag, ...rest) {
+      const element = create.call(this, tag, ...rest);
+      if (tag === 'textarea') window.built.push(element);
+      return element;
+    };
+  });
+  const { page, errors } = await open(context);
+  await toOutcome(page);
+  await headingFocused(page, 'step-outcome');
+  const saved = () => page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+  const before = await saved();
+  await arrived(page, part('request'));
+  await page.waitForFunction(() => window.built.length >= 2, null, { timeout: 5000 });
+  await page.waitForTimeout(200);
+  assert.deepEqual(await page.evaluate(() => window.built.map((t) => t.isConnected)), [false, false], 'built, never shown');
+  assert.equal(await page.locator('[data-testid=step-form]').count(), 0);
+  assert.equal(await saved(), before, 'the saved journey is unchanged');
+  await headingFocused(page, 'step-outcome');
+  await page.getByTestId('outcome-next').click();
+  await page.getByTestId('step-form').waitFor();
+  assert.equal(await page.getByTestId('step-form').locator('textarea').count(), 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the wizard arriving under the pointer leaves the welcome screen as it is', async () => {
   // The wizard is fetched when the pointer reaches Start and mounted when it
   // arrives. Drawn again then, the welcome screen would put a new Start
