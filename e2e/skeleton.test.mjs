@@ -60,6 +60,30 @@ test('a ruleset slower than the portal\'s code: a loading line is announced, the
   await page.close();
 });
 
+test('the benchmark\'s static floor shows the portal\'s welcome screen, element for element', async () => {
+  // e2e/bench/open.mjs compares opening the portal with a static page that
+  // inserts the welcome screen's markup, captured from the portal: it must
+  // stay the same screen (capture it again when the screen changes).
+  const file = readFileSync(join(ROOT, 'public', 'bench', 'static-first-step.body.html'), 'utf8');
+  const captured = file.match(/<template id="bench-welcome">([\s\S]*?)<\/template>/)[1];
+  const context = await h.browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  // When it was captured: a Tuesday evening, support closed (the status
+  // line and the contacts' lines depend on the hour).
+  await page.clock.setFixedTime(new Date('2026-11-24T20:20:00Z'));
+  await page.goto(h.server.portal);
+  await page.getByTestId('step-welcome').waitFor();
+  const [live, floor] = await page.evaluate((html) => {
+    const shape = (portal) => [portal, ...portal.querySelectorAll('*')]
+      .map((e) => `${e.localName}${e.className ? `.${e.className}` : ''}${e.dataset.testid ? `#${e.dataset.testid}` : ''}`);
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    return [shape(document.querySelector('[data-testid=portal]')), shape(template.content.querySelector('[data-testid=portal]'))];
+  }, captured);
+  assert.deepEqual(floor, live);
+  await context.close();
+});
+
 test('choosing a product leads to the next step', async () => {
   const page = await h.browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = await watchErrors(page);
