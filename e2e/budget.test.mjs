@@ -18,11 +18,13 @@ const OPEN_BUDGET = 120 * KB;
  * does not creep back up to the budget unnoticed. Lower it with every
  * saving. Raise it only for a fix that cannot be had for fewer bytes,
  * saying so and by how much in the commit (the last raise: none). The last
- * saving: the welcome screen and the frame drawn with plain DOM calls, and
+ * savings: the welcome screen and the frame drawn with plain DOM calls, and
  * the wizard with the Leptos runtime fetched when the customer heads for
- * "Start" (145 → 96 KiB). (README, "Size", says where the bytes go.)
+ * "Start" (145 → 96 KiB); placeholders filled in one pass, without the
+ * two-way string searcher (−880 B: 98,201 B). (README, "Size", says where
+ * the bytes go.)
  */
-const OPEN_CEILING = 97 * KB;
+const OPEN_CEILING = 96 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
