@@ -72,7 +72,7 @@ test('the stylesheet rides in the glue, the very one index.html links', () => {
 test('the glue asks V8 to compile all its functions while it streams in', () => {
   // Chrome's explicit compile hint (V8 12.4+): the glue's functions nearly
   // all run as the portal opens; compiled lazily, one by one on the main
-  // thread, they cost the open ~1.5 ms (measured, scripts/postbuild.mjs).
+  // thread, they lengthen the mount by ~0.8 ms (README, "How it opens").
   const glue = readFileSync(join(dist, assets().js), 'utf8');
   assert.ok(glue.startsWith('//# allFunctionsCalledOnLoad\n'), glue.slice(0, 80));
 });

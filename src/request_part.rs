@@ -13,17 +13,15 @@
 //! Loading can fail (offline, the file is gone after a redeploy): the
 //! customer is told, keeps the journey, and can try again (`crate::part`).
 
-use frontline_core::IntakeAdapter;
+use frontline_core::{IntakeAdapter, Step};
 use leptos::prelude::*;
+use leptos::tachys::view::Render;
 
 use crate::app::{use_locale, EventSource, Rules};
 use crate::delivery::Courier;
 use crate::i18n::Key;
 use crate::part::{self, Loaded, PartSlot};
-use crate::wizard::Journey;
-use crate::wizard::Screen;
-use frontline_core::Step;
-use leptos::tachys::view::Render;
+use crate::wizard::{Journey, Screen};
 
 /// What the request part provides, as plain function pointers into it.
 #[derive(Clone, Copy)]
@@ -134,16 +132,20 @@ fn warm_up_form(part: RequestPart) {
             else {
                 return;
             };
-            let Some(Screen::Step(Step::Outcome(outcome))) =
-                journey.try_with_untracked(|j| j.screen(&rules))
-            else {
+            // The screen "Write a request" leads to, from an answer only.
+            let form = journey.try_with_untracked(|j| {
+                if !matches!(j.screen(&rules), Screen::Step(Step::Outcome(_))) {
+                    return None;
+                }
+                let mut next = j.clone();
+                next.write_request();
+                Some(next.screen(&rules))
+            });
+            let Some(Some(form @ Screen::Form(_))) = form else {
                 return;
             };
-            if !outcome.handler.partner_works_on_it() {
-                return;
-            }
             let scratch = owner.child();
-            scratch.with(|| drop((part.render)(Screen::Form(outcome)).build()));
+            scratch.with(|| drop((part.render)(form).build()));
             scratch.cleanup();
         });
     });
