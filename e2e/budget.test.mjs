@@ -14,25 +14,36 @@ const LOADER_BUDGET = 3 * KB;
 /** Everything the portal downloads when opened: issue 7's budget. */
 const OPEN_BUDGET = 120 * KB;
 /**
- * Below the budget, the size the opened portal has come down to, so that it
- * does not creep back up to the budget unnoticed. Lower it with every
- * saving. Raise it only for a fix that cannot be had for fewer bytes,
- * saying so and by how much in the commit (the last raise: none). The last
- * savings: the welcome screen and the frame drawn with plain DOM calls, and
- * the wizard with the Leptos runtime fetched when the customer heads for
- * "Start" (145 → 96 KiB); placeholders filled in one pass, without the
- * two-way string searcher (−880 B: 98,201 B). (README, "Size", says where
- * the bytes go.)
+ * Below the budget, the sizes the opened portal has come down to, so that
+ * they do not creep back up to the budget unnoticed: what the first screen
+ * waits for (the glue, the module, the ruleset), and that with what is
+ * fetched once it is shown (the rest part). Lower them with every saving.
+ * Raise one only for a fix or a trade that cannot be had for fewer bytes,
+ * saying so and by how much in the commit. The last raise: the opened
+ * portal 96 → 100 KiB (+3.4 KB), for the ruleset's rest reader moved out of
+ * the module the first screen waits for (−5.2 KB gzip, −17 KB raw there:
+ * the first-screen ceiling, new, at 91 KiB), at the cost of a part's own
+ * overhead. The last savings: the welcome screen and the frame drawn with
+ * plain DOM calls, and the wizard with the Leptos runtime fetched when the
+ * customer heads for "Start" (145 → 96 KiB); placeholders filled in one
+ * pass, without the two-way string searcher (−880 B). (README, "Size", says
+ * where the bytes go.)
  */
-const OPEN_CEILING = 96 * KB;
+const FIRST_SCREEN_CEILING = 91 * KB;
+const OPEN_CEILING = 100 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
 const loaderText = () => readFileSync(join(dist, 'frontline.js'), 'utf8');
 /** The hashed asset names the build baked into the loader. */
 const assets = () => JSON.parse(loaderText().match(/(\{"js":.*?"sri":\{.*?\}\})/)[1]);
-/** The glue (which holds the stylesheet), the module and the default ruleset. */
-const openFiles = () => { const a = assets(); return [a.js, a.wasm, 'rules/default.json']; };
+/** The part the portal fetches once its first screen is shown, when idle. */
+const restPart = () => readdirSync(dist).filter((f) => f.startsWith('frontline-part-rest-'));
+/** What the first screen waits for: the glue (which holds the stylesheet),
+ * the module and the default ruleset. */
+const firstScreenFiles = () => { const a = assets(); return [a.js, a.wasm, 'rules/default.json']; };
+/** Those and the reader of the ruleset's rest. */
+const openFiles = () => [...firstScreenFiles(), ...restPart()];
 
 function breakdown(files) {
   const rows = files.map((f) => [f, readFileSync(join(dist, f)).length, gz(f)]);
@@ -51,12 +62,19 @@ test(`what the portal downloads when opened is at most ${OPEN_BUDGET / KB} KB gz
   const { total, text } = breakdown(openFiles());
   for (const line of text.split('\n')) t.diagnostic(line);
   t.diagnostic(`budget ${OPEN_BUDGET} B: ${OPEN_BUDGET - total} B to spare`);
+  assert.equal(restPart().length, 1, 'one rest part');
   // Not part of "when opened": fetched when the customer heads for Start or
   // reaches an answer (split.test.mjs).
-  const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-'));
+  const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-') && !restPart().includes(f));
   for (const line of breakdown(later).text.split('\n').slice(1, -1)) t.diagnostic(`later: ${line}`);
   assert.ok(total <= OPEN_BUDGET, `${total} B gzip is over the budget of ${OPEN_BUDGET} B:\n${text}`);
   assert.ok(total <= OPEN_CEILING, `${total} B gzip is over the ceiling of ${OPEN_CEILING} B:\n${text}`);
+});
+
+test(`what the first screen waits for is under its ceiling of ${FIRST_SCREEN_CEILING / KB} KB gzip`, (t) => {
+  const { total, text } = breakdown(firstScreenFiles());
+  for (const line of text.split('\n')) t.diagnostic(line);
+  assert.ok(total <= FIRST_SCREEN_CEILING, `${total} B gzip is over the ceiling of ${FIRST_SCREEN_CEILING} B:\n${text}`);
 });
 
 const h = harness();

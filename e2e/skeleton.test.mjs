@@ -111,15 +111,17 @@ test('a broken build is caught: an unreachable ruleset shows a friendly panel an
 });
 
 test('an invalid ruleset: a friendly panel with the partner\'s fallback contact, the exact problems in the console', async () => {
+  // A problem in what the welcome screen shows, and one past it: both are
+  // reported (the second by the rest part, fetched for the report).
   const page = await h.browser.newPage();
   const errors = await watchErrors(page);
-  const broken = { ...ruleset, partner: { ...ruleset.partner, colour: 'blue' } };
+  const broken = { ...ruleset, partner: { ...ruleset.partner, colour: 'blue' }, nodes: [{ ...ruleset.nodes[0], text: 42 }, ...ruleset.nodes.slice(1)] };
   await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(broken) }));
   await page.goto(h.server.portal);
   const panel = page.getByTestId('config-problem');
   await panel.waitFor();
   assert.match(await panel.innerText(), new RegExp(ruleset.fallback_contact.email.replace('.', '\\.')));
-  assert.ok(errors.some((e) => e.includes('$.partner.colour') && e.includes('unknown field')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.includes('$.partner.colour') && e.includes('unknown field') && e.includes('$.nodes[0].text')), errors.join('\n'));
   await page.close();
 });
 

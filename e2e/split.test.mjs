@@ -1,10 +1,12 @@
 // Code splitting: the wizard (every step after the welcome screen, with the
-// Leptos runtime) and the request form, review, delivery and courier (the
-// request part) are WebAssembly modules of their own, with a chunk of code
-// both use. Opening the portal fetches none of them; heading for "Start"
-// fetches the wizard; reaching an answer fetches the request part; a failed
-// or tampered fetch is told to the customer, who keeps the journey and can
-// try again.
+// Leptos runtime), the request form, review, delivery and courier (the
+// request part) and the reader of the ruleset's lists the welcome screen
+// does not show (the rest part) are WebAssembly modules of their own, with a
+// chunk of code the first two share. Opening the portal fetches none of
+// them; once the welcome screen is shown, the page fetches the rest part when
+// idle; heading for "Start" fetches the wizard; reaching an answer fetches
+// the request part; a failed or tampered fetch is told to the customer, who
+// keeps the journey and can try again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { ROOT, harness, watchErrors } from './support.mjs';
 const h = harness();
 const PART = /^frontline-part-(\w+)-[0-9a-f]{16}\.wasm$/;
 const parts = readdirSync(join(ROOT, 'dist')).filter((f) => PART.test(f));
-/** The dist/ file of the part labelled `label` ("wizard", "request", "shared"). */
+/** The dist/ file of the part labelled `label` ("wizard", "request", "rest", "shared"). */
 const part = (label) => parts.find((f) => f.match(PART)[1] === label);
 const fileOf = (url) => new URL(url).pathname.split('/').pop();
 const isPart = (url, label) => { const m = fileOf(url).match(PART); return m !== null && (!label || m[1] === label); };
@@ -41,8 +43,10 @@ const headingFocused = (page, testid) => page.waitForFunction(
   (id) => document.activeElement?.classList.contains('fl-step__title')
     && document.activeElement.closest(`[data-testid="${id}"]`) !== null, testid, { timeout: 5000 });
 
-test('the build has a wizard part, a request part and the code they share', () => {
-  assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['request', 'shared', 'wizard'], `dist/ holds ${parts.join(', ')}`);
+test('the build has a wizard part, a request part, the code they share and the rest part', () => {
+  // wasm-split's small chunks of code shared with the rest part are merged
+  // into the parts (scripts/merge-chunks.mjs): no part of its own for them.
+  assert.deepEqual(parts.map((f) => f.match(PART)[1]).sort(), ['request', 'rest', 'shared', 'wizard'], `dist/ holds ${parts.join(', ')}`);
 });
 
 /**
@@ -64,14 +68,22 @@ const onlyFetchErrors = (errors) =>
 const arrived = (page, file) => page.waitForFunction((f) => performance.getEntriesByType('resource')
   .some((e) => e.name.endsWith(`/${f}`) && e.responseEnd > 0), file);
 
-test('opening the portal fetches no part; heading for Start fetches the wizard; an answer, the request part', async () => {
+test('opening the portal fetches no part; then the rest part, idle; heading for Start, the wizard; an answer, the request part', async () => {
   const context = await h.browser.newContext();
+  await context.addInitScript(() => {
+    window.welcomeAt = null;
+    new MutationObserver(() => { window.welcomeAt ??= document.querySelector('[data-testid=step-welcome]') && performance.now(); })
+      .observe(document, { subtree: true, childList: true });
+  });
   const { page, errors, parts: fetched } = await open(context);
   await page.waitForTimeout(300);
-  assert.deepEqual(fetched, [], 'opening the portal fetched a part');
+  assert.deepEqual(fetched, [part('rest')], 'opening the portal fetched another part');
+  const [welcomeAt, restAt] = await page.evaluate((f) => [window.welcomeAt,
+    performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/${f}`)).startTime], part('rest'));
+  assert.ok(restAt > welcomeAt, `the rest part was asked for at ${restAt} ms, before the welcome screen (${welcomeAt} ms)`);
   await page.getByTestId('start').hover();
   await arrived(page, part('wizard'));
-  assert.deepEqual(fetched.sort(), [part('wizard'), part('shared')].sort());
+  assert.deepEqual(fetched.sort(), [part('rest'), part('wizard'), part('shared')].sort());
   await toOutcome(page);
   await arrived(page, part('request'));
   await page.getByTestId('outcome-next').click();
@@ -218,6 +230,28 @@ test('after a reload the wizard that cannot be fetched takes no focus, and Start
   network.offline = false;
   await page.getByTestId('start').click();
   await page.getByTestId('step-product').waitFor();
+  onlyFetchErrors(errors);
+  await context.close();
+});
+
+test('when the rest part cannot be fetched, the welcome screen stays, Start says the steps could not be loaded, and trying again works', async () => {
+  // The wizard needs the whole ruleset: without its reader it cannot start.
+  const context = await h.browser.newContext();
+  const network = await cut(context, 'rest');
+  const { page, errors, parts: fetched } = await open(context);
+  await page.waitForTimeout(300); // idle: the rest part was asked for, and failed
+  assert.ok(fetched.includes(part('rest')), `fetched: ${fetched.join(', ')}`);
+  assert.equal(await page.getByTestId('config-problem').count(), 0);
+  assert.ok(await page.getByTestId('step-welcome').isVisible());
+  await page.getByTestId('start').click();
+  await page.getByTestId('step-part-failed').waitFor();
+  await headingFocused(page, 'step-part-failed');
+  network.offline = false;
+  await page.getByTestId('part-retry').click();
+  await page.getByTestId('step-product').waitFor();
+  await headingFocused(page, 'step-product');
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('step-kind').waitFor();
   onlyFetchErrors(errors);
   await context.close();
 });

@@ -1,22 +1,27 @@
 // After `trunk build`, before postbuild.mjs: code splitting. Cuts the parts
 // the portal loads only when needed (the wizard, src/app.rs; the request
-// part it loads, src/request_part.rs; and a chunk of code both use) out of the
+// part it loads, src/request_part.rs; the reader of the ruleset's rest,
+// src/rest_part.rs; and a chunk of code the first two share) out of the
 // WebAssembly that Trunk's cargo build linked (with relocations,
 // .cargo/config.toml), then puts in dist/, instead of Trunk's glue and
 // module:
 // - the main module (wasm-bindgen with --keep-lld-exports: the parts link
 //   against its table, memory and functions), optimised with wasm-opt;
 // - each part, optimised, named by what it holds and its content
-//   (frontline-part-request-<hash>.wasm), fetched with its SRI hash;
+//   (frontline-part-request-<hash>.wasm), fetched with its SRI hash; the
+//   small chunks of code several parts share are merged into each of them
+//   (merge-chunks.mjs), the big one stays a part of its own ("shared");
 // - the glue, with wasm-split's small loader inlined, so opening the portal
 //   costs no extra request and every byte of code it runs is checked.
 // index.html's asset names and hashes follow. Tools: wasm-split-cli
-// (scripts/setup.sh pins it), wasm-bindgen and binaryen's wasm-opt.
+// (scripts/setup.sh pins it), wasm-bindgen and binaryen's wasm-opt (and its
+// wasm-dis, wasm-as and wasm-merge).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetBlock, hashName, sri } from './dist.mjs';
+import { mergeSmallChunks } from './merge-chunks.mjs';
 import { withoutExports } from './wasm-exports.mjs';
 
 const dist = process.argv[2] ?? 'dist';
@@ -46,6 +51,8 @@ function replaceOnce(text, from, to, what) {
 const work = mkdtempSync(join(tmpdir(), 'frontline-split-'));
 try {
   run('wasm-split-cli', ['--target', 'web', '--out-name', 'portal', linked, work]);
+  const folded = mergeSmallChunks(work);
+  if (folded.length) console.error(`split: ${folded.length} small shared chunk(s) merged into their parts`);
   const parts = readdirSync(work).filter((f) => f.endsWith('.wasm') && f !== 'portal.wasm');
   if (parts.length === 0) throw new Error('split: no part was cut out (is the `split` feature on?)');
   run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', '--no-typescript',

@@ -16,13 +16,14 @@ wasm=target/wasm32-unknown-unknown/release/frontline-portal.wasm
 [ -f "$wasm" ] || die "$wasm is missing: run scripts/build.sh first"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The same split as scripts/split.mjs: the module opened first, then the parts.
+# The same split as scripts/split.mjs: the module opened first, then the parts
+# (without merging the small shared chunks into them: they are left out here).
 wasm-split-cli --target web --out-name portal "$wasm" "$work" >&2
 wasm-bindgen --target web --keep-lld-exports --keep-debug --out-dir "$work/bg" --out-name portal "$work/portal.wasm" >&2
 flags=$(sed 's/--strip-[a-z-]*//g' scripts/wasm-opt.flags)
 # shellcheck disable=SC2086
 wasm-opt -g $flags "$work/bg/portal_bg.wasm" -o "$work/main.wasm"
-for part in wizard request; do
+for part in wizard request rest; do
   # shellcheck disable=SC2086
   wasm-opt -g $flags "$work/split_${part}_part.wasm" -o "$work/$part.wasm" 2>/dev/null
 done
@@ -30,12 +31,13 @@ echo "Command: \`scripts/wasm-top.sh\` (split as the build does, then \`wasm-opt
 echo "build's flags, then \`twiggy top -n 20 --retained\`). Sizes are raw bytes in the module,"
 echo "before gzip; \"retained\" counts everything only reachable through the item. The name"
 echo "section (function names) exists only in this analysis build."
-for m in main wizard request; do
+for m in main wizard request rest; do
   echo
   case $m in
     main) echo "The module loaded when the portal opens:" ;;
     wizard) echo "The wizard (with the Leptos runtime), loaded when the customer heads for Start:" ;;
     request) echo "The request part, loaded at an answer:" ;;
+    rest) echo "The rest part (the reader of the ruleset's lists the welcome screen does not show), loaded once it is shown:" ;;
   esac
   echo
   echo '```'

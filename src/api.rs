@@ -69,26 +69,14 @@ pub async fn fetch_text(url: &str, started: Option<js_sys::Promise>) -> Result<S
         .ok_or_else(|| "the response is not text".to_owned())
 }
 
-/// Fetches and loads the ruleset at `url` (`started`: see [`fetch_text`]).
-pub async fn fetch_ruleset(
-    url: &str,
-    started: Option<js_sys::Promise>,
-) -> Result<Ruleset, ConfigError> {
-    let body = fetch_text(url, started)
-        .await
-        .map_err(ConfigError::Unreachable)?;
-    load_ruleset(&body)
-}
-
-/// Loads a ruleset from its text.
-pub fn load_ruleset(body: &str) -> Result<Ruleset, ConfigError> {
-    frontline_core::parse(body).map_err(|report| invalid(&report, body))
-}
-
-/// Loads the front of a ruleset from its text, and what is left to read
-/// (see [`frontline_core::parse_front`]).
-pub fn load_front(body: &str) -> Result<(Ruleset, frontline_core::Rest), ConfigError> {
-    frontline_core::parse_front(body).map_err(|report| invalid(&report, body))
+/// Reads the front of a ruleset from its text, and what is left to read
+/// (see [`frontline_core::read_front`]). On a problem in the front, the
+/// front's problems: the rest's [`crate::rest_part`] reports them all.
+pub fn read_front(
+    body: &str,
+) -> Result<(Ruleset, frontline_core::Rest), Box<(ConfigError, frontline_core::Rest)>> {
+    frontline_core::read_front(body)
+        .map_err(|(report, rest)| Box::new((invalid(&report, body), rest)))
 }
 
 /// The ruleset `body` is invalid: why, and whom to contact meanwhile.

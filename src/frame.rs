@@ -161,7 +161,7 @@ pub struct Portal {
 struct State {
     locale: Locale,
     stage: Stage,
-    /// The ruleset; only its front until `rest` is read ([`Portal::finish`]).
+    /// The ruleset; only its front until `rest` is read ([`Portal::finished`]).
     rules: Option<Arc<Ruleset>>,
     /// What is left to read of the ruleset.
     rest: Option<frontline_core::Rest>,
@@ -180,6 +180,20 @@ fn with<T>(portal: &Weak<Portal>, f: impl FnOnce(&Portal) -> T) -> Option<T> {
     portal.upgrade().map(|p| f(&p))
 }
 
+/// Reads the rest of the portal's ruleset ([`Portal::finished`]), first
+/// fetching its reader ([`crate::rest_part`]), unless it is read already.
+/// If the reader cannot be fetched the rest stays, to be read when asked
+/// again: the wizard, which needs it, says it failed and offers to try
+/// again (which asks again).
+async fn finish(me: Weak<Portal>) {
+    if with(&me, |p| p.state.borrow().rest.is_none()).unwrap_or(true) {
+        return;
+    }
+    if let Ok(finish) = crate::rest_part::load().await {
+        with(&me, |p| p.finished(finish));
+    }
+}
+
 impl Portal {
     /// Draws the portal into `container` with the ruleset at `config_url`.
     /// `started`: what the page already did to fetch it, while this module
@@ -188,21 +202,8 @@ impl Portal {
     /// fetches it, showing a loading line meanwhile.
     pub fn mount(container: &Element, config_url: String, started: JsValue) -> Rc<Portal> {
         if let Some(text) = started.as_string() {
-            // The welcome screen is drawn from the front of the ruleset;
-            // the rest (most of it) is read when the browser is idle after
-            // painting it, or at once if the wizard needs it first.
             let this = Portal::frame(container);
-            match crate::api::load_front(&text) {
-                Ok((front, rest)) => {
-                    this.state.borrow_mut().rest = Some(rest);
-                    this.loaded(Ok(front));
-                    let me = this.me.clone();
-                    crate::dom::when_idle(move || {
-                        with(&me, |p| p.finish());
-                    });
-                }
-                Err(error) => this.loaded(Err(error)),
-            }
+            this.read(&text);
             return this;
         }
         let this = Portal::new(container);
@@ -211,10 +212,47 @@ impl Portal {
             .is_instance_of::<js_sys::Promise>()
             .then(|| started.unchecked_into());
         wasm_bindgen_futures::spawn_local(async move {
-            let loaded = crate::api::fetch_ruleset(&config_url, started).await;
-            with(&me, |p| p.loaded(loaded));
+            match crate::api::fetch_text(&config_url, started).await {
+                Ok(text) => with(&me, |p| p.read(&text)),
+                Err(why) => with(&me, |p| p.loaded(Err(ConfigError::Unreachable(why)))),
+            };
         });
         this
+    }
+
+    /// Reads the ruleset `text`. The welcome screen is drawn from its front;
+    /// the rest (most of it) is read by [`crate::rest_part`] once the
+    /// browser is idle after painting it, or at once if the wizard needs it
+    /// first. A problem in the front is shown with every other problem of
+    /// the ruleset, which takes the rest's reader too (the loading line
+    /// meanwhile; the front's problems alone if it cannot be fetched).
+    fn read(&self, text: &str) {
+        let me = self.me.clone();
+        match crate::api::read_front(text) {
+            Ok((front, rest)) => {
+                self.state.borrow_mut().rest = Some(rest);
+                self.loaded(Ok(front));
+                crate::dom::when_idle(move || {
+                    wasm_bindgen_futures::spawn_local(finish(me));
+                });
+            }
+            Err(failed) => {
+                let (problem, rest) = *failed;
+                self.draw();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let problem = match (crate::rest_part::load().await, problem) {
+                        (Ok(finish), ConfigError::Invalid { reason, fallback }) => {
+                            ConfigError::Invalid {
+                                reason: finish(rest).err().map_or(reason, |all| all.to_string()),
+                                fallback,
+                            }
+                        }
+                        (_, problem) => problem,
+                    };
+                    with(&me, |p| p.loaded(Err(problem)));
+                });
+            }
+        }
     }
 
     /// Draws the frame into `container`, waiting for the ruleset
@@ -313,15 +351,15 @@ impl Portal {
         self.draw();
     }
 
-    /// Reads the rest of a ruleset whose front is drawn ([`Portal::mount`]):
-    /// the whole ruleset takes the front's place, or its problems are shown
-    /// in place of the portal, as for a ruleset that could not be read at
-    /// all. Once; later calls do nothing.
-    fn finish(&self) {
+    /// The rest of a ruleset whose front is drawn ([`Portal::read`]), read
+    /// by `finish`: the whole ruleset takes the front's place, or its
+    /// problems are shown in place of the portal, as for a ruleset that
+    /// could not be read at all. Once; later calls do nothing.
+    fn finished(&self, finish: crate::rest_part::Finish) {
         let Some(rest) = self.state.borrow_mut().rest.take() else {
             return;
         };
-        match rest.finish() {
+        match finish(rest) {
             Ok(rules) => self.state.borrow_mut().rules = Some(Arc::new(rules)),
             Err(report) => {
                 let fallback = self
@@ -338,8 +376,6 @@ impl Portal {
         }
     }
 
-    /// The partner's brand from the ruleset, as custom properties on the
-    /// portal (set through the CSSOM, which a strict CSP allows).
     fn apply_theme(&self, rules: &Ruleset) {
         if let Some(style) = self
             .portal
@@ -391,9 +427,13 @@ impl Portal {
             }
             s.wizard = Wizard::Loading;
         }
+        // The wizard takes the whole ruleset: its reader is fetched
+        // meanwhile, unless the idle time after the welcome screen did.
+        wasm_bindgen_futures::spawn_local(finish(self.me.clone()));
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let loaded = crate::app::load().await;
+            finish(me.clone()).await;
             with(&me, |p| p.wizard_arrived(loaded.ok()));
         });
     }
@@ -419,12 +459,13 @@ impl Portal {
     }
 
     fn wizard_arrived(&self, mount: Option<MountWizard>) {
-        // The wizard takes the whole ruleset.
-        self.finish();
         let mut s = self.state.borrow_mut();
         if !matches!(s.wizard, Wizard::Loading) || s.problem.is_some() {
             return;
         }
+        // Without the whole ruleset (its reader could not be fetched) the
+        // wizard cannot start: it failed, and trying again fetches both.
+        let mount = mount.filter(|_| s.rest.is_none());
         // Past the welcome screen: the customer started, or a journey is
         // being taken up.
         let started = s.stage != Stage::Welcome;

@@ -18,6 +18,7 @@ pub mod part;
 pub mod request_form;
 pub mod request_part;
 pub mod request_screens;
+pub mod rest_part;
 pub mod screens;
 pub mod storage;
 pub mod views;

@@ -81,22 +81,31 @@ pub fn parse(json: &str) -> Result<Ruleset, Report> {
 /// The front is for showing the partner, its hours and contact methods: it
 /// must not be evaluated (it has no rules).
 pub fn parse_front(json: &str) -> Result<(Ruleset, Rest), Report> {
+    // Every problem, not only the front's (the whole read fails too: the
+    // front is read by the same readers).
+    read_front(json).map_err(|(front, rest)| rest.finish().err().unwrap_or(front))
+}
+
+/// [`parse_front`] for a page that keeps the whole ruleset's reader out of
+/// the code it loads first: on a failure, the front's problems only, and
+/// what is left to read, whose [`Rest::finish`] reports every problem, as
+/// [`parse_front`] does.
+pub fn read_front(json: &str) -> Result<(Ruleset, Rest), (Report, Rest)> {
     // The lists left for later are most of a ruleset's text: stepped over,
     // not built. Should that fail, the whole text is parsed, for its report.
+    let rest = Rest {
+        source: json.to_owned(),
+    };
     let value = match crate::json::parse_skipping(json, crate::read::LATER) {
         Ok(value) => value,
-        Err(_) => json_value(json)?,
+        Err(_) => match json_value(json) {
+            Ok(value) => value,
+            Err(report) => return Err((report, rest)),
+        },
     };
     match read_value(&value, json, crate::read::front) {
-        Ok(front) => Ok((
-            front,
-            Rest {
-                source: json.to_owned(),
-            },
-        )),
-        // Every problem, not only the front's (the whole read fails too:
-        // the front is read by the same readers).
-        Err(front) => Err(parse(json).err().unwrap_or(front)),
+        Ok(front) => Ok((front, rest)),
+        Err(report) => Err((report, rest)),
     }
 }
 

@@ -420,19 +420,21 @@ fn handlers(rd: &mut Reader, v: Field, path: &str) -> Option<Vec<Handler>> {
 /// Reads a whole ruleset; `None` when some part could not be read (every
 /// problem is in the report).
 pub(crate) fn ruleset(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
-    read_ruleset(rd, v, true)
+    read_ruleset::<true>(rd, v)
 }
 
 /// Reads a ruleset but its lists of severities, vehicles, kinds, products,
-/// nodes and rules, which are left empty (see `load::parse_front`).
+/// nodes and rules, which are left empty (see `load::read_front`).
 pub(crate) fn front(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
-    read_ruleset(rd, v, false)
+    read_ruleset::<false>(rd, v)
 }
 
 /// The lists a ruleset's front leaves empty ([`later`] in
 /// `read_ruleset`): its parser steps over them (`json::parse_skipping`),
-/// and their readers (`severity` … `rule`) are `#[inline(never)]`, so that
-/// a page reading only the front does not compile them into its reader.
+/// and the front's reader does not refer to their readers (`severity` …
+/// `rule`), so that a page reading only the front does not load them: in
+/// the portal they sit in a part of their own, fetched once the first
+/// screen is shown.
 pub(crate) const LATER: &[&str] = &[
     "severities",
     "vehicles",
@@ -442,13 +444,12 @@ pub(crate) const LATER: &[&str] = &[
     "rules",
 ];
 
-/// A list read only for the `whole` ruleset; left empty for its front.
-fn later<T>(
-    whole: bool,
+/// A list read only for the `WHOLE` ruleset; left empty for its front.
+fn later<const WHOLE: bool, T>(
     el: fn(&mut Reader, &Value, &str) -> Option<T>,
 ) -> impl Fn(&mut Reader, Field, &str) -> Option<Vec<T>> {
     move |rd, v, path| {
-        if whole {
+        if WHOLE {
             seq(rd, v, path, true, el)
         } else {
             Some(Vec::new())
@@ -456,8 +457,9 @@ fn later<T>(
     }
 }
 
-fn read_ruleset(rd: &mut Reader, v: &Value, whole: bool) -> Option<Ruleset> {
-    // One reader for both (each copy of it costs the opened module 1 KB).
+/// One reader for both, made twice: the front's copy (in the portal's
+/// first module) has no call to the later lists' readers.
+fn read_ruleset<const WHOLE: bool>(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
     record!(rd, v, "$", [], Ruleset {
         schema: s,
         id: s,
@@ -470,12 +472,12 @@ fn read_ruleset(rd: &mut Reader, v: &Value, whole: bool) -> Option<Ruleset> {
         hours: obj(hours),
         contact_methods: list(contact_method),
         pricing: obj(pricing),
-        severities: later(whole, severity),
-        vehicles: later(whole, vehicle),
-        kinds: later(whole, kind),
-        products: later(whole, product),
-        nodes: later(whole, node),
-        rules: later(whole, rule),
+        severities: later::<WHOLE, _>(severity),
+        vehicles: later::<WHOLE, _>(vehicle),
+        kinds: later::<WHOLE, _>(kind),
+        products: later::<WHOLE, _>(product),
+        nodes: later::<WHOLE, _>(node),
+        rules: later::<WHOLE, _>(rule),
         theme: oobj(theme),
     }; content = Default::default())
 }
@@ -685,7 +687,6 @@ fn price_item(rd: &mut Reader, v: &Value, path: &str) -> Option<PriceItem> {
     )
 }
 
-#[inline(never)] // see `LATER`
 fn severity(rd: &mut Reader, v: &Value, path: &str) -> Option<Severity> {
     record!(
         rd,
@@ -715,7 +716,6 @@ fn target(rd: &mut Reader, v: &Value, path: &str) -> Option<Target> {
     )
 }
 
-#[inline(never)] // see `LATER`
 fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     record!(
         rd,
@@ -734,7 +734,6 @@ fn vehicle(rd: &mut Reader, v: &Value, path: &str) -> Option<Vehicle> {
     )
 }
 
-#[inline(never)] // see `LATER`
 fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     record!(
         rd,
@@ -749,7 +748,6 @@ fn kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProblemKind> {
     )
 }
 
-#[inline(never)] // see `LATER`
 fn product(rd: &mut Reader, v: &Value, path: &str) -> Option<Product> {
     record!(
         rd,
@@ -770,7 +768,6 @@ fn product_kind(rd: &mut Reader, v: &Value, path: &str) -> Option<ProductKind> {
     record!(rd, v, path, [], ProductKind { kind: s, start: s })
 }
 
-#[inline(never)] // see `LATER`
 fn node(rd: &mut Reader, v: &Value, path: &str) -> Option<Node> {
     let ty = v.get("type");
     match ty.and_then(Value::as_str) {
@@ -861,7 +858,6 @@ fn link(rd: &mut Reader, v: &Value, path: &str) -> Option<Link> {
     record!(rd, v, path, [], Link { url: s, label: t })
 }
 
-#[inline(never)] // see `LATER`
 fn rule(rd: &mut Reader, v: &Value, path: &str) -> Option<Rule> {
     record!(
         rd,

@@ -2,7 +2,7 @@
 //! (`parse_front`, then `Rest::finish`) ends exactly where `parse` does:
 //! the same ruleset, the same hash, the same problems.
 
-use frontline_core::{parse, parse_front};
+use frontline_core::{parse, parse_front, read_front};
 use serde_json::Value;
 
 const DEFAULT: &str = include_str!("../../../public/rules/default.json");
@@ -55,6 +55,26 @@ fn a_problem_in_the_front_is_reported_with_every_other_problem() {
     let report = front.to_string();
     assert!(report.contains("$.partner.name"), "{report}");
     assert!(report.contains("$.rules[0].handler"), "{report}");
+}
+
+#[test]
+fn read_front_reports_the_fronts_problems_and_leaves_the_others_to_the_rest() {
+    let text = changed(|v| {
+        v["partner"].as_object_mut().unwrap().remove("name");
+        v["rules"][0]["handler"] = Value::from("nobody");
+    });
+    let (front, rest) = read_front(&text).unwrap_err();
+    let front = front.to_string();
+    assert!(front.contains("$.partner.name"), "{front}");
+    assert!(!front.contains("$.rules"), "{front}");
+    // Finished, the rest reports every problem, as parse_front does.
+    let whole = rest.finish().unwrap_err().to_string();
+    assert_eq!(whole, parse_front(&text).unwrap_err().to_string());
+    assert!(whole.contains("$.rules[0].handler"), "{whole}");
+    // A sound front: the same front and rest as parse_front's.
+    let (front, rest) = read_front(DEFAULT).unwrap();
+    assert_eq!(front, parse_front(DEFAULT).unwrap().0);
+    assert_eq!(rest.finish().unwrap(), parse(DEFAULT).unwrap());
 }
 
 #[test]
