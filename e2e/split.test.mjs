@@ -178,6 +178,41 @@ test('the wizard arriving under the pointer leaves the welcome screen as it is',
   await context.close();
 });
 
+test('the first step is built once ahead, out of the document, while the welcome screen shows, and nothing of it is shown, kept or changed', async () => {
+  // V8 compiles the wizard's code on first use: once it is mounted on the
+  // welcome screen, the portal builds the first step once, in idle time,
+  // and drops it, so the step from "Start" does not pay that compilation.
+  const context = await h.browser.newContext();
+  await context.addInitScript(() => {
+    window.sections = [];
+    const create = Document.prototype.createElement;
+    Document.prototype.createElement = function (tag, ...rest) {
+      const element = create.call(this, tag, ...rest);
+      if (tag === 'section') window.sections.push(element);
+      return element;
+    };
+  });
+  const { page, errors } = await open(context);
+  const saved = () => page.evaluate(() => JSON.stringify([Object.entries(sessionStorage), history.length]));
+  const before = await saved();
+  await page.getByTestId('start').focus();
+  await arrived(page, part('wizard'));
+  const built = () => page.evaluate(() => window.sections.filter((s) => s.dataset.testid === 'step-product').map((s) => s.isConnected));
+  await page.waitForFunction(() => window.sections.some((s) => s.dataset.testid === 'step-product'), null, { timeout: 5000 });
+  await page.waitForTimeout(200);
+  assert.deepEqual(await built(), [false], 'built once, never shown');
+  assert.equal(await page.locator('[data-testid=step-product]').count(), 0);
+  assert.ok(await page.getByTestId('step-welcome').isVisible());
+  assert.equal(await saved(), before, 'nothing saved, no history entry');
+  assert.equal(await page.evaluate(() => document.activeElement?.shadowRoot ? null : document.activeElement?.dataset.testid), 'start', 'focus stays on Start');
+  await page.getByTestId('start').click();
+  await page.getByTestId('step-product').waitFor();
+  await headingFocused(page, 'step-product');
+  assert.deepEqual(await built(), [false, true]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('keyboard users fetch the wizard by moving focus to Start', async () => {
   const context = await h.browser.newContext();
   const { page, errors, parts: fetched } = await open(context);

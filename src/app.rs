@@ -14,6 +14,7 @@ use std::sync::Arc;
 use frontline_core::{Ruleset, Step};
 use leptos::html;
 use leptos::prelude::*;
+use leptos::tachys::view::Render;
 
 use crate::dom::Listeners;
 use crate::frame::{FrameLink, Handover, Mount, MountWizard, WizardHandle};
@@ -245,6 +246,9 @@ fn Wizard(
     // Progress survives a reload of this tab, and is stored only once the
     // customer has started.
     let saved_as = crate::frame::journey_key(&rules);
+    if matches!(handover, Handover::Welcome) {
+        warm_up_first_step(rules.clone(), journey);
+    }
     // Where the journey comes from, and the screen before it: a customer
     // who pressed "Start" (or the browser's back button) moved on from the
     // welcome screen, and is followed there.
@@ -361,6 +365,39 @@ fn Wizard(
             false => ().into_any(),
         })}
     }
+}
+
+/// The first step and its "Back" / "Start over", built once out of the
+/// document and dropped when the browser is next idle, while the customer
+/// is on the welcome screen: V8 compiles the wizard's code on its first
+/// call, which otherwise fell in the step from "Start" to the first
+/// question. Nothing is shown, kept or changed: the step's reactive nodes
+/// live in an owner of their own, cleaned up at once. Only if the customer
+/// has not started meanwhile.
+fn warm_up_first_step(rules: Arc<Ruleset>, journey: RwSignal<Journey>) {
+    let Some(owner) = Owner::current() else {
+        return;
+    };
+    crate::dom::when_idle(move || {
+        let first = journey.try_with_untracked(|j| {
+            (!j.started).then(|| {
+                let mut next = j.clone();
+                next.start();
+                next.screen(&rules)
+            })
+        });
+        let Some(Some(first)) = first else {
+            return;
+        };
+        owner.with(|| {
+            let scratch = owner.child();
+            scratch.with(|| {
+                drop(step(first).build());
+                drop(nav().build());
+            });
+            scratch.cleanup();
+        });
+    });
 }
 
 /// Applies the host's prefill to the journey (the product, if the customer
