@@ -76,7 +76,9 @@ ${row('load + validate, 1 MB ruleset', '≤ 50 ms in wasm', 'ms', ld(n.load), ld
 Every file of the release build (\`dist/\`), raw and \`gzip -9\`
 (\`scripts/size-report.sh dist\`); the demo pages and the loader are served
 but not downloaded by the portal. What the portal downloads when opened is
-the glue (\`frontline-*.js\`), the wasm, the CSS and \`rules/default.json\`:
+the glue (\`frontline-*.js\`, which holds the stylesheet), the wasm and
+\`rules/default.json\`, which the first screen waits for, then the rest
+part (\`frontline-part-rest-*\`), fetched once that screen is shown:
 \`e2e/budget.test.mjs\` sums them on every test run, against the 120 KiB
 budget (README, "Size").
 
