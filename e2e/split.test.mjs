@@ -39,6 +39,18 @@ async function toOutcome(page) {
   await page.getByTestId('step-outcome').waitFor();
 }
 
+/** Every `tag` element the pages of `context` create, kept in `window.built`
+ * (built ahead out of the document, or shown). */
+const keepCreated = (context, tag) => context.addInitScript((kept) => {
+  window.built = [];
+  const create = Document.prototype.createElement;
+  Document.prototype.createElement = function (name, ...rest) {
+    const element = create.call(this, name, ...rest);
+    if (name === kept) window.built.push(element);
+    return element;
+  };
+}, tag);
+
 const headingFocused = (page, testid) => page.waitForFunction(
   (id) => document.activeElement?.classList.contains('fl-step__title')
     && document.activeElement.closest(`[data-testid="${id}"]`) !== null, testid, { timeout: 5000 });
@@ -131,15 +143,7 @@ test('the request form is built once ahead, out of the document, and nothing of 
   // form for the answer on screen once, in idle time, and drops it, so the
   // step showing the form does not pay that compilation.
   const context = await h.browser.newContext();
-  await context.addInitScript(() => {
-    window.built = [];
-    const create = Document.prototype.createElement;
-    Document.prototype.createElement = function (tag, ...rest) {
-      const element = create.call(this, tag, ...rest);
-      if (tag === 'textarea') window.built.push(element);
-      return element;
-    };
-  });
+  await keepCreated(context, 'textarea');
   const { page, errors } = await open(context);
   await toOutcome(page);
   await headingFocused(page, 'step-outcome');
@@ -183,22 +187,14 @@ test('the first step is built once ahead, out of the document, while the welcome
   // welcome screen, the portal builds the first step once, in idle time,
   // and drops it, so the step from "Start" does not pay that compilation.
   const context = await h.browser.newContext();
-  await context.addInitScript(() => {
-    window.sections = [];
-    const create = Document.prototype.createElement;
-    Document.prototype.createElement = function (tag, ...rest) {
-      const element = create.call(this, tag, ...rest);
-      if (tag === 'section') window.sections.push(element);
-      return element;
-    };
-  });
+  await keepCreated(context, 'section');
   const { page, errors } = await open(context);
   const saved = () => page.evaluate(() => JSON.stringify([Object.entries(sessionStorage), history.length]));
   const before = await saved();
   await page.getByTestId('start').focus();
   await arrived(page, part('wizard'));
-  const built = () => page.evaluate(() => window.sections.filter((s) => s.dataset.testid === 'step-product').map((s) => s.isConnected));
-  await page.waitForFunction(() => window.sections.some((s) => s.dataset.testid === 'step-product'), null, { timeout: 5000 });
+  const built = () => page.evaluate(() => window.built.filter((s) => s.dataset.testid === 'step-product').map((s) => s.isConnected));
+  await page.waitForFunction(() => window.built.some((s) => s.dataset.testid === 'step-product'), null, { timeout: 5000 });
   await page.waitForTimeout(200);
   assert.deepEqual(await built(), [false], 'built once, never shown');
   assert.equal(await page.locator('[data-testid=step-product]').count(), 0);
