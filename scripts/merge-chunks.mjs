@@ -14,9 +14,9 @@
 // it is refused. Big chunks stay shared (merging would download them twice).
 //
 // Tools: binaryen's wasm-dis, wasm-as and wasm-merge (scripts/setup.sh).
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UNKNOWN_NAMES, run } from './tool.mjs';
 import { withoutExports } from './wasm-exports.mjs';
 
 /** Chunks under this size are merged into their parts (raw bytes, before
@@ -32,14 +32,7 @@ const LINK = '__wasm_split';
 const FEATURES = readFileSync(new URL('./wasm-opt.flags', import.meta.url), 'utf8').trim().split(/\s+/)
   .filter((f) => f.startsWith('--enable-'));
 
-function binaryen(tool, args) {
-  const { status, stdout, stderr } = spawnSync(tool, [...FEATURES, ...args],
-    { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
-  // wasm-split writes a name subsection binaryen does not know: noise.
-  const shown = stderr.split('\n').filter((l) => l && !/^warning: unknown name subsection with id \d+ at \d+$/.test(l));
-  if (status !== 0) throw new Error(`merge-chunks: ${tool} failed (${status}): ${shown.join('\n')}`);
-  return stdout;
-}
+const binaryen = (tool, args) => run('merge-chunks', tool, [...FEATURES, ...args], UNKNOWN_NAMES);
 
 /** The module's imports from the main module: [kind, name, index text]. */
 function linkImports(wat) {

@@ -16,12 +16,12 @@
 // index.html's asset names and hashes follow. Tools: wasm-split-cli
 // (scripts/setup.sh pins it), wasm-bindgen and binaryen's wasm-opt (and its
 // wasm-dis, wasm-as and wasm-merge).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetBlock, hashName, sri } from './dist.mjs';
 import { mergeSmallChunks } from './merge-chunks.mjs';
+import { UNKNOWN_NAMES, run as runTool } from './tool.mjs';
 import { withoutExports } from './wasm-exports.mjs';
 
 const dist = process.argv[2] ?? 'dist';
@@ -34,19 +34,15 @@ if (process.env.FRONTLINE_NAMES === '1') {
   OPT_FLAGS.splice(0, OPT_FLAGS.length, '-g', ...OPT_FLAGS.filter((f) => f !== '--strip-debug'));
 }
 
-/** Runs a tool; its error output passes through, less `quiet` lines. */
-function run(cmd, args, quiet = /^$/) {
-  const { status, stderr } = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
-  const shown = stderr.split('\n').filter((l) => l && !quiet.test(l));
-  if (shown.length) process.stderr.write(`${shown.join('\n')}\n`);
-  if (status !== 0) throw new Error(`split: ${cmd} failed (${status})`);
-}
 /** `text` with `from` replaced by `to`, which must occur exactly once. */
 function replaceOnce(text, from, to, what) {
   const at = text.indexOf(from);
   if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`split: expected exactly one ${what}`);
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
+
+/** Runs a tool (`tool.mjs`). */
+const run = (cmd, args, quiet) => runTool('split', cmd, args, quiet);
 
 const work = mkdtempSync(join(tmpdir(), 'frontline-split-'));
 try {
@@ -60,9 +56,7 @@ try {
 
   const optimise = (input) => {
     const output = `${input}.opt`;
-    // wasm-split writes a name subsection binaryen does not know (the
-    // names go anyway: --strip-debug); its warning about it is noise.
-    run('wasm-opt', [...OPT_FLAGS, input, '-o', output], /^warning: unknown name subsection with id 3 at \d+$/);
+    run('wasm-opt', [...OPT_FLAGS, input, '-o', output], UNKNOWN_NAMES);
     return readFileSync(output);
   };
   // wasm-streams' classes, which Leptos' server functions bring and

@@ -367,18 +367,32 @@ fn Wizard(
     }
 }
 
-/// The first step and its "Back" / "Start over", built once out of the
-/// document and dropped when the browser is next idle, while the customer
-/// is on the welcome screen: V8 compiles the wizard's code on its first
-/// call, which otherwise fell in the step from "Start" to the first
-/// question. Nothing is shown, kept or changed: the step's reactive nodes
-/// live in an owner of their own, cleaned up at once. Only if the customer
-/// has not started meanwhile.
-fn warm_up_first_step(rules: Arc<Ruleset>, journey: RwSignal<Journey>) {
+/// Runs `build` once when the browser is next idle, in a scratch reactive
+/// owner under the current one (so it sees the wizard's contexts), then
+/// cleans that owner up at once, before any effect made there could run.
+/// For views built ahead out of the document and dropped: V8 compiles
+/// WebAssembly functions on their first call, and a view built once ahead
+/// takes that compilation out of the step that first shows it. Nothing
+/// built there is shown, kept or changes anything.
+pub fn build_ahead(build: impl FnOnce() + 'static) {
     let Some(owner) = Owner::current() else {
         return;
     };
     crate::dom::when_idle(move || {
+        owner.with(|| {
+            let scratch = owner.child();
+            scratch.with(build);
+            scratch.cleanup();
+        });
+    });
+}
+
+/// The first step and its "Back" / "Start over", built ahead
+/// ([`build_ahead`]) while the customer is on the welcome screen, so that
+/// the step from "Start" does not pay the wizard's first compilation. Only
+/// if the customer has not started meanwhile.
+fn warm_up_first_step(rules: Arc<Ruleset>, journey: RwSignal<Journey>) {
+    build_ahead(move || {
         let first = journey.try_with_untracked(|j| {
             (!j.started).then(|| {
                 let mut next = j.clone();
@@ -386,17 +400,10 @@ fn warm_up_first_step(rules: Arc<Ruleset>, journey: RwSignal<Journey>) {
                 next.screen(&rules)
             })
         });
-        let Some(Some(first)) = first else {
-            return;
-        };
-        owner.with(|| {
-            let scratch = owner.child();
-            scratch.with(|| {
-                drop(step(first).build());
-                drop(nav().build());
-            });
-            scratch.cleanup();
-        });
+        if let Some(Some(first)) = first {
+            drop(step(first).build());
+            drop(nav().build());
+        }
     });
 }
 

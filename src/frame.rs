@@ -382,6 +382,8 @@ impl Portal {
         }
     }
 
+    /// The partner's brand from the ruleset, as custom properties on the
+    /// portal (set through the CSSOM, which a strict CSP allows).
     fn apply_theme(&self, rules: &Ruleset) {
         if let Some(style) = self
             .portal

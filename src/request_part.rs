@@ -115,39 +115,29 @@ impl RequestPartSlot {
     }
 }
 
-/// The request form for the answer on screen, built once out of the
-/// document and dropped, when the browser is next idle: V8 compiles the
-/// part's code on its first use, ~4 ms (traced) that otherwise fell in the
-/// step that shows the form. Nothing is shown, kept or sent: the form's
-/// reactive nodes live in an owner of their own, cleaned up at once, before
-/// any of its effects could run. Only while an answer is on screen.
+/// The request form for the answer on screen, built ahead
+/// (`app::build_ahead`): V8 compiles the part's code on its first use, ~4 ms
+/// (traced) that otherwise fell in the step that shows the form. Only while
+/// an answer is on screen.
 fn warm_up_form(part: RequestPart) {
-    let Some(owner) = Owner::current() else {
-        return;
-    };
-    crate::dom::when_idle(move || {
-        owner.with(|| {
-            let (Some(journey), Some(Rules(rules))) =
-                (use_context::<RwSignal<Journey>>(), use_context::<Rules>())
-            else {
-                return;
-            };
-            // The screen "Write a request" leads to, from an answer only.
-            let form = journey.try_with_untracked(|j| {
-                if !matches!(j.screen(&rules), Screen::Step(Step::Outcome(_))) {
-                    return None;
-                }
-                let mut next = j.clone();
-                next.write_request();
-                Some(next.screen(&rules))
-            });
-            let Some(Some(form @ Screen::Form(_))) = form else {
-                return;
-            };
-            let scratch = owner.child();
-            scratch.with(|| drop((part.render)(form).build()));
-            scratch.cleanup();
+    crate::app::build_ahead(move || {
+        let (Some(journey), Some(Rules(rules))) =
+            (use_context::<RwSignal<Journey>>(), use_context::<Rules>())
+        else {
+            return;
+        };
+        // The screen "Write a request" leads to, from an answer only.
+        let form = journey.try_with_untracked(|j| {
+            if !matches!(j.screen(&rules), Screen::Step(Step::Outcome(_))) {
+                return None;
+            }
+            let mut next = j.clone();
+            next.write_request();
+            Some(next.screen(&rules))
         });
+        if let Some(Some(form @ Screen::Form(_))) = form {
+            drop((part.render)(form).build());
+        }
     });
 }
 
