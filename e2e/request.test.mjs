@@ -168,13 +168,42 @@ test('a refused request whose tab was closed is shown on the next visit, with it
 });
 
 test('reloading while the server is down: the request is kept and sent once it is back', async () => {
-  await faults({ down_for_ms: 4000 });
+  // Down for longer than the test, so the reload surely happens during the
+  // outage; the test ends the outage itself.
+  await faults({ down_for_ms: 120_000 });
   const { context, page } = await open();
   const title = await toReview(page, 'Offline');
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   await page.reload();
-  await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
+  await page.getByTestId('step-queued').waitFor();
+  const [kept] = await savedRequests(page);
+  assert.equal(kept?.last_error, 'network error', 'kept across the reload, waiting to be retried');
+  await faults(); // the intake is back
+  // The retry would come after its backoff (full jitter, up to minutes after
+  // many failed attempts); the connection coming back sends it at once, so
+  // the wait below does not depend on how many attempts the outage took.
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.getByTestId('step-sent').waitFor({ timeout: 15_000 });
+  assert.equal(await copiesOf(title), 1);
+  await context.close();
+});
+
+test('reloading in the middle of a send: the new page takes the request over at once, not after its lease', async (t) => {
+  await faults({ delay_ms: 3000 }); // every attempt is slow
+  t.after(() => faults());
+  const { context, page } = await open();
+  const title = await toReview(page, 'Cut off');
+  await page.getByTestId('send').click();
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('frontline.outbox:')
+    && JSON.parse(localStorage.getItem(k)).entries[0].state.state === 'sending'));
+  const [leased] = await savedRequests(page);
+  await page.reload(); // the attempt is cut off; its lease (a minute) is left behind
+  const reloaded = Date.now();
+  await page.getByTestId('step-sent').waitFor({ timeout: 20_000 });
+  assert.ok(Date.now() < leased.state.lease_until, 'sent before the lease ran out');
+  assert.ok(Date.now() - reloaded < 15_000, `sent ${Date.now() - reloaded} ms after the reload`);
   assert.equal(await copiesOf(title), 1);
   await context.close();
 });

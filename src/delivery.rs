@@ -201,10 +201,41 @@ impl Courier {
                 timer.clear();
             }
         });
+        courier.reclaim_cut_off();
         courier.pump();
         // Left over from a page closed before it showed the reference.
         courier.forget_unshown_later();
         courier
+    }
+
+    /// A request still leased when this portal starts was being sent by a
+    /// page that may be gone (reloaded or closed mid-attempt). If this tab
+    /// gets its Web Lock, no sender is at work: it is sent now rather than
+    /// after its lease (a minute). Without Web Locks the lease stands.
+    fn reclaim_cut_off(&self) {
+        let now = now_ms();
+        let leased: Vec<String> = self.outbox.with_untracked(|o| {
+            o.entries
+                .iter()
+                .filter(|e| matches!(e.state, State::Sending { lease_until } if lease_until > now))
+                .map(|e| e.id.clone())
+                .collect()
+        });
+        let courier = *self;
+        for id in leased {
+            with_lock(&id, move |id, lock| async move {
+                if lock == Lock::Held
+                    && matches!(
+                        courier.mutate(&id, |o| o.reclaim(&id, now_ms())),
+                        Ok(Ok(true))
+                    )
+                {
+                    // By the timer, not at once: the lock this tab holds
+                    // here must be released before the sender asks for it.
+                    courier.wake_at(now_ms());
+                }
+            });
+        }
     }
 
     /// Says which request's delivery this tab's screen shows (`None`: none).
@@ -375,8 +406,8 @@ impl Courier {
         let full = busy.len() + start.len() >= MAX_IN_FLIGHT;
         for id in start {
             self.in_flight.update_value(|f| f.push(id.clone()));
-            with_lock(&id, move |id, locked| async move {
-                if locked {
+            with_lock(&id, move |id, lock| async move {
+                if lock != Lock::Busy {
                     courier.attempt(&id).await;
                 }
                 if courier
@@ -384,7 +415,7 @@ impl Courier {
                     .try_update_value(|f| f.retain(|x| *x != id))
                     .is_some()
                 {
-                    if locked {
+                    if lock != Lock::Busy {
                         courier.pump();
                     } else {
                         // Another tab is sending it: look again later, in
@@ -456,12 +487,23 @@ impl Courier {
     }
 }
 
-/// Runs `work(id, true)` only if this tab gets the Web Lock for request
-/// `id`, so two open tabs never send the same request at once; if another
-/// tab holds the lock, `work(id, false)`: the holder will finish the job.
-/// Where Web Locks are missing or refuse, the lease in the outbox entry is
-/// the fallback, and `work(id, true)` runs.
-fn with_lock<F>(id: &str, work: impl FnOnce(String, bool) -> F + 'static)
+/// What [`with_lock`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// This tab holds the request's Web Lock: no other sender is at work.
+    Held,
+    /// Another tab holds it: that tab will finish the job.
+    Busy,
+    /// Web Locks are missing or refused: only the outbox lease keeps two
+    /// senders apart.
+    Unsupported,
+}
+
+/// Runs `work(id, lock)` holding the Web Lock for request `id` if this tab
+/// gets it ([`Lock::Held`]), so two open tabs never send the same request
+/// at once; [`Lock::Busy`] if another tab holds it, [`Lock::Unsupported`]
+/// where Web Locks are missing or refuse.
+fn with_lock<F>(id: &str, work: impl FnOnce(String, Lock) -> F + 'static)
 where
     F: std::future::Future<Output = ()> + 'static,
 {
@@ -478,7 +520,7 @@ where
             .ok()
     });
     let (Some(locks), Some(request)) = (locks, request) else {
-        leptos::task::spawn_local(work(id, true));
+        leptos::task::spawn_local(work(id, Lock::Unsupported));
         return;
     };
     let name = entry_key(&id);
@@ -487,19 +529,23 @@ where
     let run = {
         let work = work.clone();
         let id = id.clone();
-        move |locked: bool| {
+        move |lock: Lock| {
             let work = work.take();
             async move {
                 if let Some(work) = work {
-                    work(id, locked).await;
+                    work(id, lock).await;
                 }
             }
         }
     };
     let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
-        let locked = !lock.is_null();
+        let lock = if lock.is_null() {
+            Lock::Busy
+        } else {
+            Lock::Held
+        };
         wasm_bindgen_futures::future_to_promise(async move {
-            run(locked).await;
+            run(lock).await;
             Ok(JsValue::UNDEFINED)
         })
     });
@@ -512,7 +558,7 @@ where
             web_sys::console::warn_1(
                 &"Frontline: Web Locks refused the request; relying on the outbox lease".into(),
             );
-            leptos::task::spawn_local(work(id, true));
+            leptos::task::spawn_local(work(id, Lock::Unsupported));
         }
     };
     match request.call3(&locks, &name.into(), &options, &callback) {

@@ -563,6 +563,24 @@ impl Outbox {
         Ok(())
     }
 
+    /// The caller holds the lock that every sender holds while it sends (a
+    /// Web Lock named after the entry): an entry still leased was left by a
+    /// sender that is gone (a page reloaded or closed mid-attempt), so it
+    /// becomes due now instead of waiting out the lease. The attempt count
+    /// is kept; the attempt that was cut off may have reached the intake,
+    /// which the idempotency key makes harmless. Returns whether the entry
+    /// changed. Without such a lock, never call it: the lease is then what
+    /// keeps two senders apart.
+    pub fn reclaim(&mut self, id: &str, now: u64) -> Result<bool, OutboxError> {
+        let e = self.entry(id)?;
+        if matches!(e.state, State::Sending { lease_until } if lease_until > now) {
+            e.state = State::Pending;
+            e.next_attempt_at = now;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// The browser is back online: an entry waiting out the backoff of a
     /// network error or timeout (no answer from the intake, so nothing the
     /// intake asked for) becomes due now. One waiting because the intake

@@ -224,6 +224,43 @@ fn retry_now_skips_the_backoff_but_not_a_live_lease() {
 }
 
 #[test]
+fn reclaim_takes_over_only_a_live_lease() {
+    let mut o = Outbox::new();
+    for id in ["cut-off", "waiting", "expired", "sent"] {
+        o.add(id, call(), 0).unwrap();
+    }
+    o.begin("cut-off", 0, LEASE).unwrap();
+    o.begin("waiting", 0, LEASE).unwrap();
+    o.on_network_error("waiting", 5, MAX).unwrap();
+    o.begin("expired", 0, 10).unwrap();
+    o.begin("sent", 0, LEASE).unwrap();
+    o.on_response("sent", 5, 201, None, None, 0).unwrap();
+    let now = 20;
+    assert!(
+        o.due(now).iter().all(|id| id != "cut-off"),
+        "leased: not due"
+    );
+    let changed: Vec<bool> = ["cut-off", "waiting", "expired", "sent"]
+        .iter()
+        .map(|id| o.reclaim(id, now).unwrap())
+        .collect();
+    // Only the live lease changes; an expired lease is already due, a
+    // backoff and a sent entry keep their state.
+    assert_eq!(changed, [true, false, false, false]);
+    assert_eq!(state(&o, "cut-off"), State::Pending);
+    assert_eq!(o.get("cut-off").unwrap().attempts, 1);
+    assert_eq!(o.get("waiting").unwrap().next_attempt_at, 5 + 1_000);
+    assert!(matches!(state(&o, "sent"), State::Sent { .. }));
+    assert_eq!(o.due(now), vec!["expired", "cut-off"]);
+    assert_eq!(o.begin("cut-off", now, LEASE).unwrap(), call());
+    assert_eq!(o.get("cut-off").unwrap().attempts, 2);
+    assert_eq!(
+        o.reclaim("nope", now),
+        Err(OutboxError::Unknown { id: "nope".into() })
+    );
+}
+
+#[test]
 fn back_online_cuts_short_the_wait_of_what_got_no_answer_only() {
     let mut o = Outbox::new();
     for id in ["offline", "slow", "busy", "refused", "fresh"] {
