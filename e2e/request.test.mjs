@@ -190,9 +190,8 @@ test('reloading while the server is down: the request is kept and sent once it i
   await context.close();
 });
 
-test('reloading in the middle of a send: the new page takes the request over at once, not after its lease', async (t) => {
+test('reloading in the middle of a send: the new page takes the request over at once, not after its lease', async () => {
   await faults({ delay_ms: 3000 }); // every attempt is slow
-  t.after(() => faults());
   const { context, page } = await open();
   const title = await toReview(page, 'Cut off');
   await page.getByTestId('send').click();
