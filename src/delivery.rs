@@ -5,7 +5,9 @@
 //! reference. Every attempt carries `Idempotency-Key: <request id>`. The
 //! decisions (retry when, give up when) are `frontline_core::outbox`'s pure
 //! state machine; this module only does the I/O it asks for. Sending resumes
-//! when the portal opens, when the browser comes back online, and on timers.
+//! when the portal opens (taking over at once a send that a reload cut off,
+//! when the request's Web Lock shows nobody else is at it), when the browser
+//! comes back online, and on timers.
 
 use std::time::Duration;
 
