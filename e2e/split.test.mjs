@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, harness, watchErrors } from './support.mjs';
+import { ROOT, afterNextPaint, harness, watchErrors } from './support.mjs';
 
 const h = harness();
 const PART = /^frontline-part-(\w+)-[0-9a-f]{16}\.wasm$/;
@@ -239,6 +239,7 @@ test('when the wizard cannot be fetched, the customer is told, stays started and
   await page.getByTestId('step-product').waitFor();
   await headingFocused(page, 'step-product');
   // One history entry for starting, not one per attempt.
+  await afterNextPaint(page);
   await page.goBack();
   await page.getByTestId('step-welcome').waitFor();
   onlyFetchErrors(errors);

@@ -129,3 +129,12 @@ export function savedRequests(page) {
     .filter((k) => k.startsWith('frontline.outbox:'))
     .map((k) => JSON.parse(localStorage.getItem(k)).entries[0]));
 }
+
+/**
+ * Resolves once the page has painted a frame and run the tasks that frame
+ * posted: a step's history entry is added then (after the step is painted,
+ * src/app.rs), so a test that walks the browser's history waits for it.
+ */
+export function afterNextPaint(page) {
+  return page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0))));
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, screenshotPath, watchErrors, harness } from './support.mjs';
+import { ROOT, afterNextPaint, screenshotPath, watchErrors, harness } from './support.mjs';
 
 const rules = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
 const { scenarios } = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.scenarios.json'), 'utf8'));
@@ -194,6 +194,7 @@ test('the browser\'s back and forward buttons walk the journey', async () => {
   const { context, page, errors } = await open();
   await walk(page, scenario('azure billing question: Northwind answers').transcript);
   await outcome(page);
+  await afterNextPaint(page);
   await page.goBack();
   await page.locator('[data-node="billing-what"]').waitFor();
   await page.goBack();
@@ -208,10 +209,14 @@ test('the browser\'s back and forward buttons walk the journey', async () => {
 
 /** From the welcome screen to the billing question, then a reload of the tab. */
 async function toBillingQuestionThenReload(page) {
+  const entries = await page.evaluate(() => history.length);
   await page.getByTestId('start').click();
   await page.getByTestId('product-m365').click();
   await page.getByTestId('kind-billing').click();
   await page.locator('[data-node="billing-what"]').waitFor();
+  // A step's history entry is added once the step is painted: a person
+  // reloads later than that, this script might not.
+  await page.waitForFunction((n) => history.length === n + 3, entries);
   await page.reload();
   await page.locator('[data-node="billing-what"]').waitFor();
 }

@@ -49,12 +49,14 @@ pub fn mount(m: Mount) -> WizardHandle {
     let prefill = ArcRwSignal::new(m.prefill);
     let journey = ArcRwSignal::new(Journey::default());
     let from_history = ArcStoredValue::new(false);
+    let history_moves = ArcStoredValue::new(0u32);
     let target = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(m.portal);
-    let (l, p, j, h) = (
+    let (l, p, j, h, hm) = (
         locale.clone(),
         prefill.clone(),
         journey.clone(),
         from_history.clone(),
+        history_moves.clone(),
     );
     let frame = m.frame;
     let (rules, handover) = (m.rules, m.handover);
@@ -68,7 +70,7 @@ pub fn mount(m: Mount) -> WizardHandle {
     let mounted = leptos::mount::mount_to(target, move || {
         provide_context(UiLocale(l.into()));
         let frame = StoredValue::new_local(frame);
-        view! { <Wizard rules handover frame journey=j.into() prefill=p.into() from_history=h /> }
+        view! { <Wizard rules handover frame journey=j.into() prefill=p.into() from_history=h history_moves=hm /> }
     });
     WizardHandle {
         mounted: Box::new(mounted),
@@ -80,6 +82,7 @@ pub fn mount(m: Mount) -> WizardHandle {
         }),
         history: Box::new(move |state| {
             from_history.set_value(true);
+            history_moves.update_value(|n| *n = n.wrapping_add(1));
             journey.set(
                 state
                     .and_then(|text| Journey::from_json(&text))
@@ -239,6 +242,8 @@ fn Wizard(
     prefill: RwSignal<Option<Prefill>>,
     /// Set when the browser's history moved the journey (no entry to push).
     from_history: ArcStoredValue<bool>,
+    /// How many times the browser's history moved the journey.
+    history_moves: ArcStoredValue<u32>,
 ) -> impl IntoView {
     let locale = use_locale();
     provide_context(Rules(rules.clone()));
@@ -323,12 +328,6 @@ fn Wizard(
             crate::dom::when_idle(move || request_part.load());
         }
         if previous.is_some_and(|p| p != current) {
-            if !from_history.get_value() {
-                let state = journey.with_untracked(Journey::to_json);
-                if let Ok(history) = window().history() {
-                    let _ = history.push_state(&state.into(), "");
-                }
-            }
             if let Some((name, detail)) = event_for(&current) {
                 if let Some(target) = body.get_untracked() {
                     emit(&target, name, &detail);
@@ -341,6 +340,24 @@ fn Wizard(
                 });
             } else {
                 shown.announce_and_focus();
+            }
+            if !from_history.get_value() {
+                // Once the new screen is painted (asked for after its
+                // focus, so it comes after what waits for that frame): in
+                // Chromium a history entry takes the main thread 0.4–8 ms
+                // (it lays out the new screen there and then), time the
+                // step itself would wait for. Not if the browser's history
+                // has moved the journey meanwhile: that entry is stale.
+                let state = journey.with_untracked(Journey::to_json);
+                let moves = history_moves.get_value();
+                let history_moves = history_moves.clone();
+                crate::dom::after_paint(move || {
+                    if history_moves.get_value() == moves {
+                        if let Ok(history) = window().history() {
+                            let _ = history.push_state(&state.into(), "");
+                        }
+                    }
+                });
             }
         }
         from_history.set_value(false);
