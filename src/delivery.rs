@@ -287,6 +287,15 @@ impl Courier {
     /// happens. Without storage (disabled, private mode) the change applies
     /// to this tab's copy only.
     fn mutate<T>(&self, id: &str, change: impl FnOnce(&mut Outbox) -> T) -> Result<T, SaveFailed> {
+        let mut change = Some(change);
+        let mut result = None;
+        self.mutate_with(id, &mut |o| result = change.take().map(|c| c(o)))?;
+        result.ok_or(SaveFailed)
+    }
+
+    /// [`Courier::mutate`]'s work, not generic: one copy in the module for
+    /// all its callers. Runs `change` once.
+    fn mutate_with(&self, id: &str, change: &mut dyn FnMut(&mut Outbox)) -> Result<(), SaveFailed> {
         let key = entry_key(id);
         let storage = local();
         let mut one = Outbox::new();
@@ -303,7 +312,7 @@ impl Courier {
                 .flatten(),
         };
         one.entries.extend(saved.clone());
-        let result = change(&mut one);
+        change(&mut one);
         let entry = one.entries.pop();
         if entry != saved {
             if let Some(storage) = storage {
@@ -330,7 +339,7 @@ impl Courier {
         if stale {
             let _ = self.outbox.try_update(|o| put(o, id, entry));
         }
-        Ok(result)
+        Ok(())
     }
 
     /// Saves the request's call in the outbox, then starts sending it. An
@@ -509,6 +518,15 @@ fn with_lock<F>(id: &str, work: impl FnOnce(String, Lock) -> F + 'static)
 where
     F: std::future::Future<Output = ()> + 'static,
 {
+    with_lock_boxed(id, Box::new(move |id, lock| Box::pin(work(id, lock))));
+}
+
+/// What [`with_lock`] runs, boxed: one copy of its JavaScript plumbing in
+/// the module, however many kinds of work use it.
+type LockedWork =
+    Box<dyn FnOnce(String, Lock) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>;
+
+fn with_lock_boxed(id: &str, work: LockedWork) {
     use wasm_bindgen::prelude::*;
     let id = id.to_owned();
     let locks = web_sys::window()
