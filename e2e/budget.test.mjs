@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, glueStylesheet, harness } from './support.mjs';
+import {
+  ROOT, firstScreenFiles, glueStylesheet, harness, openedFiles, portalAssets, restPart,
+} from './support.mjs';
 
 const KB = 1024;
 /** The loader, on every page of a partner's site. */
@@ -34,16 +36,6 @@ const OPEN_CEILING = 100 * KB;
 
 const dist = join(ROOT, 'dist');
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
-const loaderText = () => readFileSync(join(dist, 'frontline.js'), 'utf8');
-/** The hashed asset names the build baked into the loader. */
-const assets = () => JSON.parse(loaderText().match(/(\{"js":.*?"sri":\{.*?\}\})/)[1]);
-/** The part the portal fetches once its first screen is shown, when idle. */
-const restPart = () => readdirSync(dist).filter((f) => f.startsWith('frontline-part-rest-'));
-/** What the first screen waits for: the glue (which holds the stylesheet),
- * the module and the default ruleset. */
-const firstScreenFiles = () => { const a = assets(); return [a.js, a.wasm, 'rules/default.json']; };
-/** Those and the reader of the ruleset's rest. */
-const openFiles = () => [...firstScreenFiles(), ...restPart()];
 
 function breakdown(files) {
   const rows = files.map((f) => [f, readFileSync(join(dist, f)).length, gz(f)]);
@@ -59,20 +51,20 @@ test(`the loader is at most ${LOADER_BUDGET / KB} KB gzip`, () => {
 });
 
 test(`what the portal downloads when opened is at most ${OPEN_BUDGET / KB} KB gzip, and under its ceiling of ${OPEN_CEILING / KB} KB`, (t) => {
-  const { total, text } = breakdown(openFiles());
+  const { total, text } = breakdown(openedFiles(dist));
   for (const line of text.split('\n')) t.diagnostic(line);
   t.diagnostic(`budget ${OPEN_BUDGET} B: ${OPEN_BUDGET - total} B to spare`);
-  assert.equal(restPart().length, 1, 'one rest part');
+  assert.equal(restPart(dist).length, 1, 'one rest part');
   // Not part of "when opened": fetched when the customer heads for Start or
   // reaches an answer (split.test.mjs).
-  const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-') && !restPart().includes(f));
+  const later = readdirSync(dist).filter((f) => f.startsWith('frontline-part-') && !restPart(dist).includes(f));
   for (const line of breakdown(later).text.split('\n').slice(1, -1)) t.diagnostic(`later: ${line}`);
   assert.ok(total <= OPEN_BUDGET, `${total} B gzip is over the budget of ${OPEN_BUDGET} B:\n${text}`);
   assert.ok(total <= OPEN_CEILING, `${total} B gzip is over the ceiling of ${OPEN_CEILING} B:\n${text}`);
 });
 
 test(`what the first screen waits for is under its ceiling of ${FIRST_SCREEN_CEILING / KB} KB gzip`, (t) => {
-  const { total, text } = breakdown(firstScreenFiles());
+  const { total, text } = breakdown(firstScreenFiles(dist));
   for (const line of text.split('\n')) t.diagnostic(line);
   assert.ok(total <= FIRST_SCREEN_CEILING, `${total} B gzip is over the ceiling of ${FIRST_SCREEN_CEILING} B:\n${text}`);
 });
@@ -80,7 +72,7 @@ test(`what the first screen waits for is under its ceiling of ${FIRST_SCREEN_CEI
 const h = harness();
 
 test('the stylesheet rides in the glue, the very one index.html links', () => {
-  const glue = readFileSync(join(dist, assets().js), 'utf8');
+  const glue = readFileSync(join(dist, portalAssets(dist).js), 'utf8');
   const css = readFileSync(join(dist, 'index.html'), 'utf8').match(/href="?\.\/([^"\s>]+\.css)/)[1];
   const embedded = glueStylesheet(glue);
   assert.match(embedded, /\.fl-portal/);
@@ -91,7 +83,7 @@ test('the glue asks V8 to compile all its functions while it streams in', () => 
   // Chrome's explicit compile hint (V8 12.4+): the glue's functions nearly
   // all run as the portal opens; compiled lazily, one by one on the main
   // thread, they lengthen the mount by ~0.8 ms (README, "How it opens").
-  const glue = readFileSync(join(dist, assets().js), 'utf8');
+  const glue = readFileSync(join(dist, portalAssets(dist).js), 'utf8');
   assert.ok(glue.startsWith('//# allFunctionsCalledOnLoad\n'), glue.slice(0, 80));
 });
 
@@ -105,6 +97,6 @@ test('the budget counts every file the portal downloads when opened', async () =
   await page.getByRole('button', { name: 'Help' }).click();
   await page.getByTestId('step-welcome').waitFor();
   await page.waitForTimeout(500);
-  assert.deepEqual(fetched.sort(), openFiles().sort());
+  assert.deepEqual(fetched.sort(), openedFiles(dist).sort());
   await context.close();
 });

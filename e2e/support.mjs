@@ -2,7 +2,7 @@
 // ports, launch Debian's Chromium headless, and collect console errors.
 import { spawn } from 'node:child_process';
 import { after, before, beforeEach } from 'node:test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -138,3 +138,27 @@ export function savedRequests(page) {
 export function afterNextPaint(page) {
   return page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0))));
 }
+
+/** The asset names the build baked into the loader ({js, wasm, sri}) of a
+ * built site (`dist/`, or a copy of it). */
+export function portalAssets(site) {
+  const loader = readFileSync(join(site, 'frontline.js'), 'utf8');
+  const m = loader.match(/(\{"js":.*?"sri":\{.*?\}\})/);
+  if (!m) throw new Error(`${site}/frontline.js has no asset list: run scripts/build.sh`);
+  return JSON.parse(m[1]);
+}
+
+/** What the portal's first screen waits for: the glue (which holds the
+ * stylesheet), the module and the default ruleset. */
+export function firstScreenFiles(site) {
+  const a = portalAssets(site);
+  return [a.js, a.wasm, 'rules/default.json'];
+}
+
+/** The part fetched once the first screen is shown, when idle: the reader
+ * of the ruleset's rest. */
+export const restPart = (site) => readdirSync(site).filter((f) => f.startsWith('frontline-part-rest-'));
+
+/** Everything the portal downloads when opened: the first screen's files,
+ * then the rest part. */
+export const openedFiles = (site) => [...firstScreenFiles(site), ...restPart(site)];

@@ -10,6 +10,7 @@
 //! which stays the frame's: it tells the frame the stage it is at.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use frontline_core::{Ruleset, Step};
 use leptos::html;
@@ -342,22 +343,24 @@ fn Wizard(
                 shown.announce_and_focus();
             }
             if !from_history.get_value() {
-                // Once the new screen is painted (asked for after its
-                // focus, so it comes after what waits for that frame): in
-                // Chromium a history entry takes the main thread 0.4–8 ms
-                // (it lays out the new screen there and then), time the
-                // step itself would wait for. Not if the browser's history
-                // has moved the journey meanwhile: that entry is stale.
+                // Once the new screen is painted: in a task posted from the
+                // frame that paints it (asked for after its focus, so it
+                // runs after what waits for that frame). In Chromium a
+                // history entry took the click's task 0.4–8 ms (traced;
+                // once rebuilding the layout tree there), time the step
+                // would wait for. Not if the browser's history has moved
+                // the journey meanwhile: that entry is stale.
                 let state = journey.with_untracked(Journey::to_json);
                 let moves = history_moves.get_value();
                 let history_moves = history_moves.clone();
-                crate::dom::after_paint(move || {
+                let push = move || {
                     if history_moves.get_value() == moves {
                         if let Ok(history) = window().history() {
                             let _ = history.push_state(&state.into(), "");
                         }
                     }
-                });
+                };
+                request_animation_frame(move || set_timeout(push, Duration::ZERO));
             }
         }
         from_history.set_value(false);

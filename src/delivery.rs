@@ -215,11 +215,11 @@ impl Courier {
     /// gets its Web Lock, no sender is at work: it is sent now rather than
     /// after its lease (a minute). Without Web Locks the lease stands.
     fn reclaim_cut_off(&self) {
-        let now = now_ms();
+        // Whether the lease is still live is `Outbox::reclaim`'s to say.
         let leased: Vec<String> = self.outbox.with_untracked(|o| {
             o.entries
                 .iter()
-                .filter(|e| matches!(e.state, State::Sending { lease_until } if lease_until > now))
+                .filter(|e| matches!(e.state, State::Sending { .. }))
                 .map(|e| e.id.clone())
                 .collect()
         });

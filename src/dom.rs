@@ -80,22 +80,6 @@ impl Drop for Listeners {
     }
 }
 
-/// Runs `f` once the next frame is painted: in a task posted from that
-/// frame's animation callbacks, which runs after the frame. Tasks posted so
-/// run in the order they were posted.
-pub fn after_paint(f: impl FnOnce() + 'static) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let task = Closure::once_into_js(f);
-    let frame = Closure::once_into_js(move || {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback(task.unchecked_ref());
-        }
-    });
-    let _ = window.request_animation_frame(frame.unchecked_ref());
-}
-
 /// Runs `f` when the browser is next idle (after it has painted what is
 /// drawn now and handled waiting input), or within half a second: for work
 /// that no screen waits for. Browsers without `requestIdleCallback` run it

@@ -13,9 +13,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, glueStylesheet, launchBrowser, startServer } from '../support.mjs';
+import {
+  ROOT, firstScreenFiles, glueStylesheet, launchBrowser, openedFiles, portalAssets as assetsOf, startServer,
+} from '../support.mjs';
 
-export { ROOT, launchBrowser, startServer };
+export { ROOT, firstScreenFiles, launchBrowser, openedFiles, startServer };
 export const DIST = join(ROOT, 'dist');
 /** Runs per measurement; at least 10 (BENCH_RUNS to change). */
 export const RUNS = Math.max(10, Number(process.env.BENCH_RUNS) || 12);
@@ -73,13 +75,8 @@ export function fileSize(path) {
   return { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length };
 }
 
-/** The loader's baked-in asset names ({js, wasm, css, sri}) in a site directory. */
-export function portalAssets(site = SITE ?? DIST) {
-  const loader = readFileSync(join(site, 'frontline.js'), 'utf8');
-  const m = loader.match(/(\{"js":.*?"sri":\{.*?\}\})/);
-  if (!m) throw new Error(`${site}/frontline.js has no asset list: run scripts/build.sh`);
-  return JSON.parse(m[1]);
-}
+/** The loader's baked-in asset names ({js, wasm, sri}) in a site directory. */
+export const portalAssets = (site = SITE ?? DIST) => assetsOf(site);
 
 /** The portal's stylesheet, which rides in its glue (scripts/postbuild.mjs). */
 export function portalStylesheet(site = SITE ?? DIST) {

@@ -3,7 +3,7 @@
 // embed versus a static page showing the same first screen (the floor).
 // `node e2e/bench/open.mjs` (run by `make bench`); prints one section.
 import {
-  KB, RUNS, fileSize, field, freshPage, log, networkMeter, num, portalAssets, prepareSite, runN, spread, table, withBrowser,
+  KB, RUNS, fileSize, field, firstScreenFiles, freshPage, log, networkMeter, num, portalAssets, prepareSite, runN, spread, table, withBrowser,
 } from './_lib.mjs';
 import { join } from 'node:path';
 
@@ -81,7 +81,7 @@ async function once(browser, url, kind) {
 const OPEN_RUNS = 2 * RUNS;
 const site = prepareSite();
 const assets = portalAssets(site);
-const gz = [assets.js, assets.wasm, 'rules/default.json'].reduce((a, f) => a + fileSize(join(site, f)).gzip, 0);
+const gz = firstScreenFiles(site).reduce((a, f) => a + fileSize(join(site, f)).gzip, 0);
 const results = await withBrowser(async ({ server, browser }) => {
   const embedUrl = new URL('bench/embed.html', server.portal).href;
   const staticUrl = new URL('bench/static-first-step.html', server.portal).href;

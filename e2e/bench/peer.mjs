@@ -2,10 +2,10 @@
 // chat/support widget whose whole bundle ships in the npm package), measured
 // like Frontline on the same plain host page, side by side.
 // `node e2e/bench/peer.mjs` (run by `make bench`); prints one section.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  KB, PEER, RUNS, field, fileSize, log, num, portalAssets, prepareSite, runN, spread, table, visitHost, withBrowser,
+  KB, PEER, RUNS, field, fileSize, log, num, openedFiles, portalAssets, prepareSite, runN, spread, table, visitHost, withBrowser,
 } from './_lib.mjs';
 
 const SETTLE_MS = 1000;
@@ -49,9 +49,7 @@ const { runs } = results;
 
 const peerBundle = fileSize(join(PEER.dir, 'dist', 'web.js'));
 const loader = fileSize(join(site, 'frontline.js'));
-// What opening downloads: the first screen's files, then the rest part.
-const rest = readdirSync(site).filter((f) => f.startsWith('frontline-part-rest-'));
-const portal = [assets.js, assets.wasm, 'rules/default.json', ...rest].map((f) => fileSize(join(site, f)));
+const portal = openedFiles(site).map((f) => fileSize(join(site, f)));
 const portalGz = portal.reduce((a, s) => a + s.gzip, 0);
 const portalRaw = portal.reduce((a, s) => a + s.raw, 0);
 const extraUrls = (key) => [...new Set(runs.flatMap((r) => r[key].urls.filter((u) => !u.endsWith('.html') && !r.plain.urls.includes(u))))];
