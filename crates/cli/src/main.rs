@@ -39,6 +39,11 @@ enum Command {
     Check {
         /// The ruleset JSON file.
         ruleset: PathBuf,
+        /// Check as on this day (`2027-01-05`, or an RFC 3339 instant),
+        /// for the date-dependent checks (holidays that run out); default
+        /// today, in the partner's time zone.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Run partner-written scenarios and report outcome-path coverage.
     Test {
@@ -102,7 +107,7 @@ struct Fail(u8, String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { ruleset } => check(&ruleset, cli.json),
+        Command::Check { ruleset, at } => check(&ruleset, at.as_deref(), cli.json),
         Command::Test { ruleset, scenarios } => test(&ruleset, &scenarios, cli.json),
         Command::Explain {
             ruleset,
@@ -195,9 +200,35 @@ fn report_text(path: &Path, report: &frontline_core::Report) -> String {
     s
 }
 
-fn check(path: &Path, json_out: bool) -> Result<u8, Fail> {
+/// Today in the partner's zone, or the day `--at` names.
+fn check_day(r: &Ruleset, at: Option<&str>) -> Result<chrono::NaiveDate, Fail> {
+    let zone = hours::partner_zone(r);
+    match at {
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let now = chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
+                .unwrap_or_default();
+            Ok(zone.to_local(now).date())
+        }
+        Some(s) => hours::parse_date(s)
+            .or_else(|| scenario::parse_instant(s).map(|t| zone.to_local(t).date()))
+            .ok_or_else(|| {
+                Fail(
+                    2,
+                    format!("--at \"{s}\" is not a day like 2027-01-05 or an RFC 3339 instant like 2027-01-05T09:00:00Z"),
+                )
+            }),
+    }
+}
+
+fn check(path: &Path, at: Option<&str>, json_out: bool) -> Result<u8, Fail> {
     let text = read(path)?;
-    let (ruleset, report) = load_with_report(&text);
+    let (ruleset, mut report) = load_with_report(&text);
+    if let Some(r) = &ruleset {
+        frontline_core::validate_on(r, check_day(r, at)?, &mut report);
+    }
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     if json_out {

@@ -271,3 +271,75 @@ fn help_lists_the_commands() {
         assert!(out.contains(cmd), "{out}");
     }
 }
+
+#[test]
+fn explain_skips_the_holidays_of_years_to_come() {
+    // (submitted, first response due in the partner's time) for a severity
+    // B how-to (240 business minutes) sent an hour before closing.
+    for (at, due) in [
+        (
+            "2026-12-31T16:00:00Z",
+            "mon 2027-01-04 11:00:00 partner time",
+        ), // New Year 2027
+        (
+            "2030-04-19T15:00:00Z",
+            "tue 2030-04-23 11:00:00 partner time",
+        ), // Easter Monday 2030
+        (
+            "2035-12-24T16:00:00Z",
+            "wed 2035-12-26 11:00:00 partner time",
+        ), // Christmas 2035
+    ] {
+        let (code, out, _) = run(&[
+            "explain",
+            &default_rules(),
+            "--answers",
+            "product=m365,kind=subscription,subscription-what=change,severity=B",
+            "--at",
+            at,
+        ]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(due), "{at}: {out}");
+    }
+}
+
+#[test]
+fn check_warns_on_a_calendar_that_ran_out_on_the_day_given() {
+    let dated = std::fs::read_to_string(default_rules()).unwrap().replace(
+        r#""01-01",
+      "easter+1",
+      "05-01",
+      "05-08",
+      "easter+39",
+      "easter+50",
+      "07-14",
+      "08-15",
+      "11-01",
+      "11-11",
+      "12-25""#,
+        r#""2026-01-01", "2026-04-06", "2026-12-25""#,
+    );
+    assert!(
+        dated.contains("\"2026-04-06\""),
+        "the default ruleset's holidays moved"
+    );
+    let path = temp_file("dated.json", &dated);
+    let (code, out, _) = run(&["check", &path, "--at", "2027-01-05"]);
+    assert_eq!(code, 0, "a warning keeps exit 0: {out}");
+    assert!(
+        out.contains("warning: $.hours.holidays: holidays stop at 2026-12-25: deadlines after that ignore holidays"),
+        "{out}"
+    );
+    assert!(out.contains("(1 warning(s))"), "{out}");
+    let (_, out, _) = run(&["check", &path, "--at", "2026-06-01T10:00:00Z"]);
+    assert!(
+        out.contains("(0 warning(s))"),
+        "still ahead in June 2026: {out}"
+    );
+    let (code, _, err) = run(&["check", &path, "--at", "next year"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--at \"next year\" is not a day"), "{err}");
+    // The recurring calendar shipped never runs out.
+    let (_, out, _) = run(&["check", &default_rules(), "--at", "2099-12-31"]);
+    assert!(out.contains("(0 warning(s))"), "{out}");
+}

@@ -18,8 +18,6 @@
 //! assert!(!open.open_now);
 //! ```
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +60,143 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     }
     let num = |r| digits(s, r);
     NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
+/// One entry of `hours.holidays`: a closed day.
+///
+/// - `"2026-05-15"`: that date only (a bridge day);
+/// - `"12-25"`: that month and day every year (`"02-29"` in leap years);
+/// - `"easter+1"`: days after (or with `-`, before) Western Easter Sunday
+///   (`"easter+1"` Easter Monday, `"easter+39"` Ascension, `"easter+50"`
+///   Whit Monday, `"easter-2"` Good Friday), at most 100 days either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holiday {
+    /// One date.
+    Once(NaiveDate),
+    /// A month and day, every year.
+    Yearly {
+        /// 1–12.
+        month: u32,
+        /// 1–31, valid for the month.
+        day: u32,
+    },
+    /// Days from Western Easter Sunday, every year.
+    Easter(i32),
+}
+
+/// The farthest a holiday may be from Easter (`"easter+100"`).
+pub const MAX_EASTER_OFFSET: i32 = 100;
+
+impl Holiday {
+    /// Reads one `hours.holidays` entry (`None` when it is none of the forms).
+    pub fn parse(s: &str) -> Option<Holiday> {
+        if let Some(offset) = s.strip_prefix("easter") {
+            let days = match offset.as_bytes().first() {
+                None => 0,
+                Some(b'+' | b'-') if offset.len() > 1 && offset.len() <= 4 => {
+                    let n = i32::try_from(digits(offset, 1..offset.len())?).ok()?;
+                    if offset.starts_with('-') {
+                        -n
+                    } else {
+                        n
+                    }
+                }
+                _ => return None,
+            };
+            return (days.abs() <= MAX_EASTER_OFFSET).then_some(Holiday::Easter(days));
+        }
+        if s.len() == 5 && s.as_bytes()[2] == b'-' {
+            let (month, day) = (digits(s, 0..2)?, digits(s, 3..5)?);
+            // 2000 is a leap year, so 02-29 is accepted.
+            NaiveDate::from_ymd_opt(2000, month, day)?;
+            return Some(Holiday::Yearly { month, day });
+        }
+        parse_date(s).map(Holiday::Once)
+    }
+
+    /// Whether `day` is this holiday.
+    pub fn falls_on(self, day: NaiveDate) -> bool {
+        match self {
+            Holiday::Once(d) => d == day,
+            Holiday::Yearly { month, day: d } => day.month() == month && day.day() == d,
+            Holiday::Easter(offset) => {
+                let sunday = day - Duration::days(i64::from(offset));
+                easter_sunday(sunday.year()) == Some(sunday)
+            }
+        }
+    }
+
+    /// Whether it comes back every year.
+    pub fn recurs(self) -> bool {
+        !matches!(self, Holiday::Once(_))
+    }
+}
+
+/// Western (Gregorian) Easter Sunday of `year`, by the anonymous Gregorian
+/// algorithm (Meeus, *Astronomical Algorithms*, ch. 8; valid from 1583).
+/// `None` before 1583 or past chrono's range.
+pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    if year < 1583 {
+        return None;
+    }
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// The closed days of a calendar (`hours.holidays`), entries that are none
+/// of the [`Holiday`] forms left out (validation reports them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holidays(Vec<Holiday>);
+
+impl Holidays {
+    /// Reads `hours.holidays`.
+    pub fn new<S: AsRef<str>>(entries: &[S]) -> Holidays {
+        Holidays(
+            entries
+                .iter()
+                .filter_map(|s| Holiday::parse(s.as_ref()))
+                .collect(),
+        )
+    }
+
+    /// Whether the partner is closed on `day` (a date in its zone).
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.0.iter().any(|h| h.falls_on(day))
+    }
+
+    /// The last date of a calendar that lists one-off dates only and none
+    /// in the twelve months after `today`: deadlines past it ignore
+    /// holidays, so the calendar needs updating. `None` when an entry
+    /// recurs, when one falls within that year, or when there are none.
+    pub fn stale_after(&self, today: NaiveDate) -> Option<NaiveDate> {
+        if self.0.iter().any(|h| h.recurs()) {
+            return None;
+        }
+        let year_on = today.checked_add_months(chrono::Months::new(12))?;
+        let once = || {
+            self.0.iter().filter_map(|h| match *h {
+                Holiday::Once(d) => Some(d),
+                _ => None,
+            })
+        };
+        if once().any(|d| d > today && d <= year_on) {
+            return None;
+        }
+        once().max()
+    }
 }
 
 /// A wall-clock time in a zone.
@@ -158,7 +293,7 @@ pub fn partner_zone(r: &Ruleset) -> Zone {
 struct Schedule<'a> {
     zone: &'a Zone,
     weekly: &'a Weekly,
-    holidays: BTreeSet<NaiveDate>,
+    holidays: Holidays,
 }
 
 /// A window `[start, end)` of opening time.
@@ -195,7 +330,7 @@ impl Schedule<'_> {
             let Some(day) = days.next() else {
                 return merged.take();
             };
-            if self.holidays.contains(&day) {
+            if self.holidays.contains(day) {
                 continue;
             }
             let key = weekday_key(day.weekday());
@@ -232,16 +367,10 @@ impl Schedule<'_> {
 }
 
 fn schedule<'a>(r: &Ruleset, zone: &'a Zone, weekly: &'a Weekly) -> Schedule<'a> {
-    // Inserted one by one: `collect()` into a set sorts with a merge sort of
-    // its own, a few KB of WebAssembly.
-    let mut holidays = BTreeSet::new();
-    for d in r.hours.holidays.iter().filter_map(|d| parse_date(d)) {
-        holidays.insert(d);
-    }
     Schedule {
         zone,
         weekly,
-        holidays,
+        holidays: Holidays::new(&r.hours.holidays),
     }
 }
 

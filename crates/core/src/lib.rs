@@ -53,7 +53,9 @@ pub use eval::{
     evaluate, price_for, verify, Answered, Decision, Difference, EvalError, Outcome, Price,
     Request, Step, TraceEntry, TraceKind, Transcript, Verification,
 };
-pub use load::{load, load_with_report, parse, parse_front, read_front, validate, Rest};
+pub use load::{
+    load, load_with_report, parse, parse_front, read_front, validate, validate_on, Rest,
+};
 pub use report::{Level, Problem, Report};
 pub use ruleset::*;
 pub use tz::Zone;

@@ -167,6 +167,28 @@ pub fn validate(ruleset: &Ruleset) -> Report {
     report
 }
 
+/// The checks that depend on today's date (`today` in the partner's time
+/// zone), added to `report`: a calendar of one-off holidays that has none
+/// in the next twelve months has gone stale. `frontline check` runs them
+/// (`--at` sets today); loading does not, so a ruleset loads the same on
+/// every day.
+pub fn validate_on(ruleset: &Ruleset, today: chrono::NaiveDate, report: &mut Report) {
+    let holidays = crate::hours::Holidays::new(&ruleset.hours.holidays);
+    if let Some(last) = holidays.stale_after(today) {
+        let what = if last <= today {
+            format!("holidays stop at {last}: deadlines after that ignore holidays")
+        } else {
+            format!("no holiday in the twelve months after {today}: deadlines ignore holidays until {last}")
+        };
+        report.warning(
+            "$.hours.holidays",
+            format!(
+                "{what}; add the coming dates, or write recurring ones (\"12-25\" every year, \"easter+1\" Easter Monday)"
+            ),
+        );
+    }
+}
+
 // ---------------------------------------------------------------- secrets
 
 const SECRET_KEY_WORDS: &[&str] = &[
@@ -910,9 +932,14 @@ fn validate_hours(c: &mut Ctx<'_>) {
     let mut seen = BTreeSet::new();
     for (i, d) in h.holidays.iter().enumerate() {
         let path = format!("$.hours.holidays[{i}]");
-        if crate::hours::parse_date(d).is_none() {
-            c.report
-                .error(&path, format!("\"{d}\" is not a date; write YYYY-MM-DD"));
+        if crate::hours::Holiday::parse(d).is_none() {
+            c.report.error(
+                &path,
+                format!(
+                    "\"{d}\" is not a holiday; write a date (\"2026-05-15\"), a day every year (\"12-25\") or days from Easter Sunday (\"easter+1\", at most ±{})",
+                    crate::hours::MAX_EASTER_OFFSET
+                ),
+            );
         } else if !seen.insert(d.clone()) {
             c.report
                 .warning(path, format!("holiday \"{d}\" is listed twice"));

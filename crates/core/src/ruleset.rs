@@ -382,7 +382,10 @@ pub struct ServiceHours {
     pub time_zone: String,
     /// Opening intervals per weekday.
     pub weekly: Weekly,
-    /// Closed dates (`"2025-12-25"`), in the partner's time zone.
+    /// Closed days, in the partner's time zone: a date (`"2026-05-15"`), a
+    /// day every year (`"12-25"`), or days from Western Easter Sunday
+    /// (`"easter+1"` Easter Monday, `"easter+39"` Ascension, `"easter-2"`
+    /// Good Friday; at most ±100).
     #[serde(default)]
     pub holidays: Vec<String>,
     /// Severity ids whose response clock runs 24x7.

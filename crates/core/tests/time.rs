@@ -203,12 +203,51 @@ fn paris() -> chrono_tz::Tz {
     reference("Europe/Paris")
 }
 
+/// French public holidays 2025–2027 as published (service-public.fr), the
+/// days the default ruleset's recurring entries must close, written out
+/// independently of [`hours::Holiday`].
+const FRENCH_HOLIDAYS: &[&str] = &[
+    "2025-01-01",
+    "2025-04-21",
+    "2025-05-01",
+    "2025-05-08",
+    "2025-05-29",
+    "2025-06-09",
+    "2025-07-14",
+    "2025-08-15",
+    "2025-11-01",
+    "2025-11-11",
+    "2025-12-25",
+    "2026-01-01",
+    "2026-04-06",
+    "2026-05-01",
+    "2026-05-08",
+    "2026-05-14",
+    "2026-05-25",
+    "2026-07-14",
+    "2026-08-15",
+    "2026-11-01",
+    "2026-11-11",
+    "2026-12-25",
+    "2027-01-01",
+    "2027-03-29",
+    "2027-05-01",
+    "2027-05-06",
+    "2027-05-08",
+    "2027-05-17",
+    "2027-07-14",
+    "2027-08-15",
+    "2027-11-01",
+    "2027-11-11",
+    "2027-12-25",
+];
+
 /// Minute-by-minute: is the partner open during the minute starting at `t`?
 fn open_minute(r: &Ruleset, t: DateTime<Utc>) -> bool {
     let local = t.with_timezone(&paris());
     let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
     let date = local.date_naive().format("%Y-%m-%d").to_string();
-    let holiday = r.hours.holidays.contains(&date);
+    let holiday = FRENCH_HOLIDAYS.contains(&date.as_str());
     let minute = local.hour() * 60 + local.minute();
     weekday && !holiday && (8 * 60..18 * 60).contains(&minute)
 }
@@ -362,4 +401,243 @@ proptest! {
         prop_assert_eq!(format_utc_millis(t), t.to_rfc3339_opts(SecondsFormat::Millis, true));
         prop_assert_eq!(format_utc(t), t.to_rfc3339_opts(SecondsFormat::Secs, true));
     }
+}
+
+// ------------------------------------------------------------- holidays
+
+/// Western Easter Sundays 1990–2050 as published in python-dateutil's test
+/// table (`dateutil/test/test_easter.py`, "List of easters between 1990 and
+/// 2050"), as (year, month, day).
+const EASTER_1990_2050: &[(i32, u32, u32)] = &[
+    (1990, 4, 15),
+    (1991, 3, 31),
+    (1992, 4, 19),
+    (1993, 4, 11),
+    (1994, 4, 3),
+    (1995, 4, 16),
+    (1996, 4, 7),
+    (1997, 3, 30),
+    (1998, 4, 12),
+    (1999, 4, 4),
+    (2000, 4, 23),
+    (2001, 4, 15),
+    (2002, 3, 31),
+    (2003, 4, 20),
+    (2004, 4, 11),
+    (2005, 3, 27),
+    (2006, 4, 16),
+    (2007, 4, 8),
+    (2008, 3, 23),
+    (2009, 4, 12),
+    (2010, 4, 4),
+    (2011, 4, 24),
+    (2012, 4, 8),
+    (2013, 3, 31),
+    (2014, 4, 20),
+    (2015, 4, 5),
+    (2016, 3, 27),
+    (2017, 4, 16),
+    (2018, 4, 1),
+    (2019, 4, 21),
+    (2020, 4, 12),
+    (2021, 4, 4),
+    (2022, 4, 17),
+    (2023, 4, 9),
+    (2024, 3, 31),
+    (2025, 4, 20),
+    (2026, 4, 5),
+    (2027, 3, 28),
+    (2028, 4, 16),
+    (2029, 4, 1),
+    (2030, 4, 21),
+    (2031, 4, 13),
+    (2032, 3, 28),
+    (2033, 4, 17),
+    (2034, 4, 9),
+    (2035, 3, 25),
+    (2036, 4, 13),
+    (2037, 4, 5),
+    (2038, 4, 25),
+    (2039, 4, 10),
+    (2040, 4, 1),
+    (2041, 4, 21),
+    (2042, 4, 6),
+    (2043, 3, 29),
+    (2044, 4, 17),
+    (2045, 4, 9),
+    (2046, 3, 25),
+    (2047, 4, 14),
+    (2048, 4, 5),
+    (2049, 4, 18),
+    (2050, 4, 10),
+];
+
+/// Later and boundary years, as other projects' tests cite published
+/// tables: 2078, 2099 and 2100; the earliest possible Easter (22 March:
+/// 1818, next 2285) and the latest (25 April: 1943, 2038 above, 2190).
+const EASTER_SPOT_CHECKS: &[(i32, u32, u32)] = &[
+    (2078, 4, 3),
+    (2099, 4, 12),
+    (2100, 3, 28),
+    (1818, 3, 22),
+    (2285, 3, 22),
+    (1943, 4, 25),
+    (2190, 4, 25),
+];
+
+#[test]
+fn easter_sunday_matches_the_published_tables() {
+    for &(y, m, d) in EASTER_1990_2050.iter().chain(EASTER_SPOT_CHECKS) {
+        assert_eq!(
+            hours::easter_sunday(y),
+            NaiveDate::from_ymd_opt(y, m, d),
+            "Easter {y}"
+        );
+    }
+    // Every year, whatever the table: a Sunday from 22 March to 25 April.
+    for y in 1583..=4099 {
+        let e = hours::easter_sunday(y).unwrap();
+        assert_eq!(e.weekday(), Weekday::Sun, "Easter {y}");
+        let (lo, hi) = (
+            NaiveDate::from_ymd_opt(y, 3, 22).unwrap(),
+            NaiveDate::from_ymd_opt(y, 4, 25).unwrap(),
+        );
+        assert!((lo..=hi).contains(&e), "Easter {y} is {e}");
+    }
+    assert_eq!(
+        hours::easter_sunday(1582),
+        None,
+        "before the Gregorian calendar"
+    );
+}
+
+#[test]
+fn holiday_entries_read_every_form_and_nothing_else() {
+    use hours::Holiday;
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        Holiday::parse("2026-05-15"),
+        Some(Holiday::Once(date(2026, 5, 15)))
+    );
+    assert_eq!(
+        Holiday::parse("12-25"),
+        Some(Holiday::Yearly { month: 12, day: 25 })
+    );
+    assert_eq!(
+        Holiday::parse("02-29"),
+        Some(Holiday::Yearly { month: 2, day: 29 })
+    );
+    assert_eq!(Holiday::parse("easter"), Some(Holiday::Easter(0)));
+    assert_eq!(Holiday::parse("easter+1"), Some(Holiday::Easter(1)));
+    assert_eq!(Holiday::parse("easter-2"), Some(Holiday::Easter(-2)));
+    assert_eq!(Holiday::parse("easter+100"), Some(Holiday::Easter(100)));
+    for bad in [
+        "",
+        "13-01",
+        "02-30",
+        "12-5",
+        "1225",
+        "easter+",
+        "easter+101",
+        "easter-1000",
+        "easter 1",
+        "easter+1d",
+        "Easter+1",
+        "easter+-1",
+        "2026-02-30",
+        "26-05-15",
+        "christmas",
+    ] {
+        assert_eq!(Holiday::parse(bad), None, "{bad:?}");
+    }
+    // Relative to the Easter of the day's own year, even far from it.
+    let whit = Holiday::parse("easter+50").unwrap();
+    assert!(whit.falls_on(date(2030, 6, 10)));
+    assert!(!whit.falls_on(date(2030, 6, 9)));
+    let early = Holiday::parse("easter-100").unwrap();
+    assert!(
+        early.falls_on(date(2025, 12, 26)),
+        "100 days before Easter 2026 (5 April)"
+    );
+    assert!(!early.falls_on(date(2026, 12, 26)));
+    let leap = Holiday::parse("02-29").unwrap();
+    assert!(leap.falls_on(date(2028, 2, 29)));
+    assert!(!leap.falls_on(date(2027, 3, 1)));
+}
+
+/// A severity B request (240 business minutes) sent at 17:00 Paris, an hour
+/// before closing, the day before a holiday: the hour that day, then the
+/// next working day from 08:00.
+#[test]
+fn deadlines_skip_recurring_holidays_years_ahead() {
+    let r = rules();
+    let due = |submitted: &str| {
+        hours::first_response(&r, Handler::Partner, "B", at(submitted), &Zone::utc())
+            .unwrap()
+            .due
+    };
+    // Thursday 2026-12-31: New Year's Day 2027 is a Friday, then the weekend.
+    let d = due("2026-12-31T16:00:00Z");
+    assert_eq!(d.partner.local.to_string(), "2027-01-04 11:00:00");
+    assert_eq!(d.partner.weekday, "mon");
+    // Friday 2030-04-19: Easter Monday is 2030-04-22.
+    let d = due("2030-04-19T15:00:00Z");
+    assert_eq!(d.partner.local.to_string(), "2030-04-23 11:00:00");
+    // Monday 2035-12-24: Christmas 2035 is a Tuesday.
+    let d = due("2035-12-24T16:00:00Z");
+    assert_eq!(d.partner.local.to_string(), "2035-12-26 11:00:00");
+    // And the day before an ordinary Wednesday, for contrast.
+    let d = due("2035-12-18T16:00:00Z");
+    assert_eq!(d.partner.local.to_string(), "2035-12-19 11:00:00");
+}
+
+#[test]
+fn the_service_is_closed_on_a_recurring_holiday() {
+    let r = rules();
+    // Ascension 2031 (Easter 13 April + 39 = Thursday 22 May), 10:00 Paris.
+    let s = hours::service_status(&r, at("2031-05-22T08:00:00Z"), &Zone::utc());
+    assert!(!s.open_now);
+    assert_eq!(
+        s.next_open.unwrap().partner.local.to_string(),
+        "2031-05-23 08:00:00"
+    );
+}
+
+#[test]
+fn a_calendar_of_past_dates_only_is_reported_stale_on_the_day_checked() {
+    use frontline_core::{validate_on, Report};
+    let mut r = rules();
+    let today = NaiveDate::from_ymd_opt(2027, 1, 5).unwrap();
+    let warnings = |r: &Ruleset, today| {
+        let mut report = Report::default();
+        validate_on(r, today, &mut report);
+        report.problems
+    };
+    // Recurring entries never go stale.
+    assert_eq!(warnings(&r, today), vec![]);
+    r.hours.holidays = vec![
+        "2026-01-01".into(),
+        "2026-12-25".into(),
+        "2026-05-01".into(),
+    ];
+    let found = warnings(&r, today);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "$.hours.holidays");
+    assert!(
+        found[0]
+            .message
+            .starts_with("holidays stop at 2026-12-25: deadlines after that ignore holidays"),
+        "{}",
+        found[0].message
+    );
+    // Checked earlier, 2026-12-25 is still ahead: within the coming year.
+    assert_eq!(
+        warnings(&r, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()),
+        vec![]
+    );
+    // One recurring entry is enough; no holidays at all is a choice.
+    r.hours.holidays.push("easter+1".into());
+    assert_eq!(warnings(&r, today), vec![]);
+    r.hours.holidays.clear();
+    assert_eq!(warnings(&r, today), vec![]);
 }

@@ -881,3 +881,31 @@ fn unknown_theme_fields_are_reported() {
     });
     assert_has(&problems, Level::Error, "$.theme.colour", "unknown field");
 }
+
+#[test]
+fn a_holiday_in_none_of_the_forms_is_an_error_at_its_index() {
+    let problems = problems_after(|v| {
+        v["hours"]["holidays"] = json!(["12-25", "easter+1", "12/25", "easter+200", "12-25"]);
+    });
+    let forms =
+        "write a date (\"2026-05-15\"), a day every year (\"12-25\") or days from Easter Sunday";
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.hours.holidays[2]",
+        &format!("\"12/25\" is not a holiday; {forms}"),
+    );
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.hours.holidays[3]",
+        "\"easter+200\" is not a holiday",
+    );
+    assert_has(
+        &problems,
+        Level::Warning,
+        "$.hours.holidays[4]",
+        "holiday \"12-25\" is listed twice",
+    );
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
