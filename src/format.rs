@@ -99,19 +99,26 @@ pub fn moment(locale: Locale, m: &Moment, today: Today) -> String {
     )
 }
 
-/// An amount in minor units as money: `25000, "EUR"` → "€250" / "250 €".
+/// An amount in minor units as money, with the currency's ISO 4217 minor
+/// digits and the language's decimal separator; whole amounts without
+/// decimals: `25000, "EUR"` → "€250" / "250 €", `4950, "EUR"` → "€49.50",
+/// `5000, "JPY"` → "¥5000", `1250, "KWD"` → "KWD 1.250" / "1,250 KWD".
 pub fn money(locale: Locale, amount_minor: u64, currency: &str) -> String {
-    let units = amount_minor / 100;
-    let cents = amount_minor % 100;
-    let amount = if cents == 0 {
-        units.to_string()
-    } else {
-        format!("{units}{}{cents:02}", locale.t(Key::DecimalSeparator))
+    // An unknown code (validation refuses it) is shown as minor units.
+    let decimal = frontline_core::money::amount(amount_minor, currency)
+        .unwrap_or_else(|| amount_minor.to_string());
+    let amount = match decimal.split_once('.') {
+        Some((units, fraction)) if fraction.bytes().any(|b| b != b'0') => {
+            format!("{units}{}{fraction}", locale.t(Key::DecimalSeparator))
+        }
+        Some((units, _)) => units.to_owned(),
+        None => decimal,
     };
     let symbol = match currency {
         "EUR" => "€",
         "USD" => "$",
         "GBP" => "£",
+        "JPY" => "¥",
         other => other,
     };
     let key = if symbol == currency {
@@ -224,6 +231,12 @@ mod tests {
         assert_eq!(money(fr(), 25000, "EUR"), "250 €");
         assert_eq!(money(fr(), 4950, "EUR"), "49,50 €");
         assert_eq!(money(Locale::SOURCE, 4950, "CHF"), "CHF 49.50");
+        // Each currency's own minor digits (ISO 4217).
+        assert_eq!(money(Locale::SOURCE, 5000, "JPY"), "¥5000");
+        assert_eq!(money(fr(), 5000, "JPY"), "5000 ¥");
+        assert_eq!(money(Locale::SOURCE, 1250, "KWD"), "KWD 1.250");
+        assert_eq!(money(fr(), 1250, "KWD"), "1,250 KWD");
+        assert_eq!(money(Locale::SOURCE, 3000, "KWD"), "KWD 3");
     }
 
     #[test]

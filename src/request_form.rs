@@ -347,6 +347,11 @@ pub fn build(
         model: p.item.model,
         amount_minor: p.item.amount_minor,
         currency: p.currency.map(str::to_owned),
+        amount: p
+            .item
+            .amount_minor
+            .zip(p.currency)
+            .and_then(|(a, c)| frontline_core::money::amount(a, c)),
         accepted: form.accept_price || p.item.model == PriceModel::Included,
     });
     let started_at =

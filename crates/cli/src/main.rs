@@ -469,7 +469,13 @@ fn print_outcome(r: &Ruleset, o: &Outcome, lang: &str, d: &str) {
                 p.item.model,
                 p.item
                     .amount_minor
-                    .map(|a| format!(" {}.{:02} {}", a / 100, a % 100, p.currency.unwrap_or("")))
+                    .map(|a| match p.currency {
+                        Some(c) => format!(
+                            " {} {c}",
+                            frontline_core::money::amount(a, c).unwrap_or_else(|| a.to_string())
+                        ),
+                        None => format!(" {a} (minor units)"),
+                    })
                     .unwrap_or_default(),
                 p.item.note.get(lang, d)
             ),

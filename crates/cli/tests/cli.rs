@@ -343,3 +343,29 @@ fn check_warns_on_a_calendar_that_ran_out_on_the_day_given() {
     let (_, out, _) = run(&["check", &default_rules(), "--at", "2099-12-31"]);
     assert!(out.contains("(0 warning(s))"), "{out}");
 }
+
+#[test]
+fn explain_writes_prices_with_the_currency_s_minor_digits() {
+    for (currency, price) in [
+        ("EUR", "critical-incident PerIncident 250.00 EUR"),
+        ("JPY", "critical-incident PerIncident 25000 JPY"),
+        ("KWD", "critical-incident PerIncident 25.000 KWD"),
+    ] {
+        let rules = std::fs::read_to_string(default_rules()).unwrap().replace(
+            "\"currency\": \"EUR\"",
+            &format!("\"currency\": \"{currency}\""),
+        );
+        let path = temp_file(&format!("{currency}.json"), &rules);
+        let (code, out, _) = run(&[
+            "explain",
+            &path,
+            "--answers",
+            "product=m365,kind=technical,m365-health=none,m365-symptom=bug,severity=A",
+        ]);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains(&format!("price at severity A: {price}")),
+            "{out}"
+        );
+    }
+}

@@ -649,8 +649,11 @@ pub fn plain_text(req: &Request) -> String {
         );
     }
     if let Some(pr) = &req.price {
-        let amount = match (pr.amount_minor, &pr.currency) {
-            (Some(a), Some(cur)) => format!(" {}.{:02} {cur}", a / 100, a % 100),
+        let amount = match (pr.amount_minor, pr.currency.as_deref()) {
+            (Some(a), Some(cur)) => match crate::money::amount(a, cur) {
+                Some(major) => format!(" {major} {cur}"),
+                None => format!(" {a} {cur} (minor units)"),
+            },
             (Some(a), None) => format!(" {a} (minor units)"),
             _ => String::new(),
         };

@@ -34,6 +34,7 @@ pub mod hash;
 pub mod hours;
 pub mod json;
 pub mod load;
+pub mod money;
 pub mod outbox;
 mod read;
 pub mod report;

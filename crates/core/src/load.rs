@@ -956,7 +956,7 @@ fn validate_hours(c: &mut Ctx<'_>) {
 }
 
 fn valid_currency(s: &str) -> bool {
-    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+    crate::money::minor_digits(s).is_some()
 }
 
 fn validate_prices(c: &mut Ctx<'_>) {
@@ -965,7 +965,7 @@ fn validate_prices(c: &mut Ctx<'_>) {
         if !valid_currency(cur) {
             c.report.error(
                 "$.pricing.currency",
-                format!("\"{cur}\" is not an ISO 4217 currency code (like EUR, USD)"),
+                format!("\"{cur}\" is not a current ISO 4217 currency code (like EUR, USD, JPY)"),
             );
         }
     }
@@ -994,7 +994,9 @@ fn validate_prices(c: &mut Ctx<'_>) {
             if !valid_currency(cur) {
                 c.report.error(
                     child(&path, "currency"),
-                    format!("\"{cur}\" is not an ISO 4217 currency code (like EUR, USD)"),
+                    format!(
+                        "\"{cur}\" is not a current ISO 4217 currency code (like EUR, USD, JPY)"
+                    ),
                 );
             }
         }

@@ -349,6 +349,12 @@ pub struct PriceAcceptance {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(length(equal = "MAX_CURRENCY_CHARS")))]
     pub currency: Option<String>,
+    /// The amount in major units, with the currency's ISO 4217 minor digits
+    /// (`"250.00"` EUR, `"5000"` JPY, `"1.250"` KWD): `amount_minor` as a
+    /// person reads it. Present when `amount_minor` and `currency` are.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(max = 25)))]
+    pub amount: Option<String>,
     /// The customer accepted it (must be true unless `model` is `included`).
     pub accepted: bool,
 }
@@ -535,6 +541,7 @@ impl Request {
                     Some(n) => w.num("amount_minor", n),
                 }
                 w.opt("currency", &p.currency);
+                w.opt("amount", &p.amount);
                 w.flag("accepted", p.accepted);
                 w.close('}');
             }
@@ -798,12 +805,25 @@ impl Request {
         if let Some(pr) = &self.price {
             v.line("$.price.item", &pr.item, MAX_ID_CHARS, true);
             if let Some(c) = &pr.currency {
-                if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                if crate::money::minor_digits(c).is_none() {
                     v.push(
                         "$.price.currency",
                         format!("\"{}\" is not an ISO 4217 currency code like EUR", clip(c)),
                     );
                 }
+            }
+            let expected = pr
+                .amount_minor
+                .zip(pr.currency.as_deref())
+                .and_then(|(a, c)| crate::money::amount(a, c));
+            if pr.amount.is_some() && pr.amount != expected {
+                v.push(
+                    "$.price.amount",
+                    match &expected {
+                        Some(e) => format!("must be \"{e}\": amount_minor in major units, with the currency's minor digits"),
+                        None => "must be left out without amount_minor and a known currency".to_owned(),
+                    },
+                );
             }
             if pr.model != PriceModel::Included && !pr.accepted {
                 v.push(
@@ -904,6 +924,7 @@ impl Request {
                 model: PriceModel::Included,
                 amount_minor: None,
                 currency: Some("EUR".into()),
+                amount: None,
                 accepted: true,
             }),
             consent: Consent {

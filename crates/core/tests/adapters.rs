@@ -509,3 +509,50 @@ fn the_hand_written_bodies_are_serdes_bytes() {
         assert_eq!(h.body, zendesk_body_by_serde(&req, &all));
     }
 }
+
+#[test]
+fn prices_are_written_with_their_currency_s_minor_digits() {
+    for (amount_minor, currency, major) in [
+        (25000, "EUR", "250.00"),
+        (5000, "JPY", "5000"),
+        (1250, "KWD", "1.250"),
+    ] {
+        let mut r = Request::example();
+        let p = r.price.as_mut().unwrap();
+        p.model = frontline_core::PriceModel::PerIncident;
+        p.amount_minor = Some(amount_minor);
+        p.currency = Some(currency.into());
+        p.amount = frontline_core::money::amount(amount_minor, currency);
+        assert_eq!(p.amount.as_deref(), Some(major));
+        assert!(r.validate().is_empty(), "{:?}", r.validate());
+        let text = plain_text(&r);
+        assert!(
+            text.contains(&format!("Price: included {major} {currency}, accepted")),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["price"]["amount"], major);
+        assert_eq!(json["price"]["amount_minor"], amount_minor);
+    }
+}
+
+#[test]
+fn a_price_amount_that_disagrees_with_its_minor_units_is_refused() {
+    let mut r = Request::example();
+    let p = r.price.as_mut().unwrap();
+    p.model = frontline_core::PriceModel::PerIncident;
+    p.amount_minor = Some(5000);
+    p.currency = Some("JPY".into());
+    p.amount = Some("50.00".into()); // as if JPY had two decimals
+    let problems = r.validate();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "$.price.amount");
+    assert!(
+        problems[0].message.contains("must be \"5000\""),
+        "{}",
+        problems[0].message
+    );
+    r.price.as_mut().unwrap().currency = Some("EUX".into());
+    let paths: Vec<String> = r.validate().into_iter().map(|p| p.path).collect();
+    assert_eq!(paths, ["$.price.currency", "$.price.amount"]);
+}

@@ -909,3 +909,26 @@ fn a_holiday_in_none_of_the_forms_is_an_error_at_its_index() {
     );
     assert_eq!(problems.len(), 3, "{problems:?}");
 }
+
+#[test]
+fn a_currency_that_is_not_iso_4217_is_an_error_and_jpy_and_kwd_are_fine() {
+    let problems = problems_after(|v| {
+        v["pricing"]["currency"] = json!("EUX");
+        v["pricing"]["items"][0]["currency"] = json!("JPY");
+        v["pricing"]["items"][1]["currency"] = json!("KWD");
+    });
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.pricing.currency",
+        "\"EUX\" is not a current ISO 4217 currency code (like EUR, USD, JPY)",
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let problems = problems_after(|v| v["pricing"]["items"][0]["currency"] = json!("HRK"));
+    assert_has(
+        &problems,
+        Level::Error,
+        "$.pricing.items[0].currency",
+        "\"HRK\" is not a current ISO 4217",
+    );
+}
