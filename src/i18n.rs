@@ -85,6 +85,23 @@ impl Locale {
 mod tests {
     use super::*;
 
+    /// The core words the notice for a downgraded outcome (no vehicle for
+    /// the rule's escalation) itself: it must speak every UI language.
+    #[test]
+    fn the_built_in_downgrade_notice_speaks_every_ui_language() {
+        let spoken = frontline_core::eval::BUILT_IN_NOTICE_LANGUAGES;
+        let ui: Vec<&str> = Locale::all().map(Locale::tag).collect();
+        assert_eq!(spoken.len(), ui.len(), "core {spoken:?}, portal {ui:?}");
+        for tag in ui {
+            assert!(spoken.contains(&tag), "no built-in downgrade notice in {tag}");
+            let text = frontline_core::eval::built_in_downgrade_notice(
+                frontline_core::Handler::VendorTechnical,
+                "P",
+            );
+            assert!(text.0.get(tag).is_some_and(|t| t.starts_with("P ")), "{tag}");
+        }
+    }
+
     #[test]
     fn negotiation_prefers_the_first_spoken_language() {
         assert_eq!(Locale::negotiate(["de-DE", "fr-CA", "en"]).tag(), "fr");

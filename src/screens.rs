@@ -314,7 +314,7 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
                 <p data-testid="outcome-summary">{s}</p>
             })}
             <h2 class="fl-step__subtitle">{l.t(Key::OutcomeWhy)}</h2>
-            <p data-testid="outcome-rationale">{text_of(&outcome.rationale)}</p>
+            <p data-testid="outcome-rationale">{text_of(&outcome.explanation(&rules))}</p>
             {contact}
             {works_on_it.then(|| view! {
                 <h2 class="fl-step__subtitle">{l.t(Key::OutcomeResponseTitle)}</h2>

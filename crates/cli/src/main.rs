@@ -446,7 +446,19 @@ fn print_outcome(r: &Ruleset, o: &Outcome, lang: &str, d: &str) {
         o.rule,
         o.end
     );
-    println!("  why: {}", o.rationale.get(lang, d));
+    if let Some(from) = o.downgraded_from {
+        println!(
+            "  downgraded from {}: no {} vehicle is available to {}, so the partner keeps it",
+            from.as_str(),
+            if from == frontline_core::Handler::VendorCommercial {
+                "commercial"
+            } else {
+                "technical"
+            },
+            r.partner.name
+        );
+    }
+    println!("  why: {}", o.explanation(r).get(lang, d));
     println!("  source: {}", o.source);
     if !o.severities.is_empty() {
         println!("  severities allowed: {}", o.severities.join(", "));
@@ -513,8 +525,16 @@ fn verify_cmd(ruleset: &Path, request: &Path, json_out: bool) -> Result<u8, Fail
         print_json(&serde_json::to_value(&v).unwrap_or_default());
     } else if v.matches {
         println!(
-            "matches: the recorded decision is what ruleset {} {} decides",
-            r.id, r.version
+            "matches: the recorded decision is what ruleset {} {} decides{}",
+            r.id,
+            r.version,
+            req.outcome
+                .downgraded_from
+                .map(|h| format!(
+                    " (downgraded from {}: no vehicle for it, the partner keeps it)",
+                    h.as_str()
+                ))
+                .unwrap_or_default()
         );
     } else {
         println!("differs:");

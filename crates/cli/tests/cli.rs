@@ -369,3 +369,72 @@ fn explain_writes_prices_with_the_currency_s_minor_digits() {
         );
     }
 }
+
+/// The default ruleset for a partner with no competency and no contract.
+fn plain_partner_rules() -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(default_rules()).unwrap()).unwrap();
+    v["partner"]["competencies"] = serde_json::json!([]);
+    v["partner"]["contracts"] = serde_json::json!([]);
+    temp_file("plain-partner.json", &v.to_string())
+}
+
+#[test]
+fn explain_and_verify_say_when_no_vehicle_made_the_partner_keep_it() {
+    let rules = plain_partner_rules();
+    let (code, out, _) = run(&[
+        "explain",
+        &rules,
+        "--answers",
+        "product=m365,kind=technical,m365-health=incident",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("outcome: partner (rule \"service-issue\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("downgraded from vendor_technical: no technical vehicle is available to Northwind Cloud Services"),
+        "{out}"
+    );
+    assert!(
+        out.contains("why: Northwind Cloud Services handles this request itself"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("escalates it to Microsoft"),
+        "the rule's rationale leaked: {out}"
+    );
+
+    let r = frontline_core::load(&std::fs::read_to_string(&rules).unwrap()).unwrap();
+    let t = frontline_core::Transcript::new("m365", "technical").answer("m365-health", "incident");
+    let frontline_core::Step::Outcome(o) = frontline_core::evaluate(&r, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    let mut req = frontline_core::Request {
+        transcript: t,
+        outcome: frontline_core::Decision::from(o.as_ref()),
+        ruleset: r.reference(),
+    };
+    let genuine = temp_file(
+        "downgraded-request.json",
+        &serde_json::to_string(&req).unwrap(),
+    );
+    let (code, out, _) = run(&["verify", &rules, &genuine]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("(downgraded from vendor_technical: no vehicle for it, the partner keeps it)"),
+        "{out}"
+    );
+    req.outcome.downgraded_from = None;
+    let hidden = temp_file(
+        "hidden-downgrade.json",
+        &serde_json::to_string(&req).unwrap(),
+    );
+    let (code, out, _) = run(&["verify", &rules, &hidden]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("outcome.downgraded_from: recorded \"none\", recomputed \"vendor_technical\""),
+        "{out}"
+    );
+}

@@ -113,6 +113,11 @@ pub struct Outcome {
     pub handler: Handler,
     /// Vendor vehicle the partner escalates through, if any.
     pub vehicle: Option<String>,
+    /// The rule's handler when it needed a vehicle the partner does not
+    /// have (`vendor_technical`, `vendor_commercial`): the partner keeps the
+    /// request (`handler` is `partner`), and the rule's rationale, which
+    /// speaks of an escalation, does not apply ([`Outcome::explanation`]).
+    pub downgraded_from: Option<Handler>,
     /// Severities the customer may choose (empty when the partner does not
     /// take the request).
     pub severities: Vec<String>,
@@ -420,6 +425,7 @@ fn decide(
         _ => None,
     };
     let mut vehicle = None;
+    let mut downgraded_from = None;
     if let Some(kind_wanted) = wanted {
         let candidates: Vec<&Vehicle> = match &rule.vehicle {
             Some(id) => r.vehicle(id).into_iter().collect(),
@@ -459,6 +465,17 @@ fn decide(
         }
         if vehicle.is_none() {
             // No way to escalate: the partner keeps it and does its best.
+            // The rule's rationale speaks of the escalation: the trace
+            // shows the customer what holds instead.
+            downgraded_from = Some(handler);
+            let notice = downgrade_notice(r, handler);
+            if let Some(e) = entries
+                .iter_mut()
+                .rev()
+                .find(|e| e.kind == TraceKind::Rule && e.matched == Some(true))
+            {
+                e.text = Some(notice);
+            }
             handler = Handler::Partner;
         }
     }
@@ -492,6 +509,7 @@ fn decide(
         rule: rule.id.clone(),
         handler,
         vehicle,
+        downgraded_from,
         severities,
         severity: None,
         contact,
@@ -507,6 +525,55 @@ fn decide(
         trace: entries,
         ruleset: r.reference(),
     })
+}
+
+impl Outcome {
+    /// What the customer is told about who handles the request and why:
+    /// the deciding rule's rationale, or, when the request was downgraded
+    /// (no vehicle for the rule's escalation), the partner's
+    /// [`Partner::downgrade_notice`], else the built-in one.
+    pub fn explanation(&self, r: &Ruleset) -> Text {
+        match self.downgraded_from {
+            None => self.rationale.clone(),
+            Some(from) => downgrade_notice(r, from),
+        }
+    }
+}
+
+/// The partner's downgrade notice, else the built-in one.
+fn downgrade_notice(r: &Ruleset, from: Handler) -> Text {
+    r.partner
+        .downgrade_notice
+        .clone()
+        .unwrap_or_else(|| built_in_downgrade_notice(from, &r.partner.name))
+}
+
+/// The languages [`built_in_downgrade_notice`] speaks (every UI language of
+/// the portal: a test there keeps the two lists together).
+pub const BUILT_IN_NOTICE_LANGUAGES: [&str; 2] = ["en", "fr"];
+
+/// The notice for a request downgraded from `from` (see
+/// [`Outcome::downgraded_from`]), in every UI language, naming the partner.
+pub fn built_in_downgrade_notice(from: Handler, partner: &str) -> Text {
+    let (en, fr) = if from == Handler::VendorCommercial {
+        (
+            "commercial support (billing and subscriptions)",
+            "support commercial (facturation et abonnements)",
+        )
+    } else {
+        ("technical support", "support technique")
+    };
+    let texts = [
+        format!("{partner} handles this request itself: escalation to the vendor's {en} is not part of the support it provides. {partner} stays your contact and works on it with its own means."),
+        format!("{partner} traite cette demande elle-même : la transmission au {fr} de l'éditeur ne fait pas partie du support qu'elle fournit. {partner} reste votre contact et la traite avec ses propres moyens."),
+    ];
+    Text(
+        BUILT_IN_NOTICE_LANGUAGES
+            .iter()
+            .map(|l| (*l).to_owned())
+            .zip(texts)
+            .collect(),
+    )
 }
 
 /// The price that applies to a request of `kind` at `severity`: the first
@@ -547,6 +614,10 @@ pub struct Decision {
     /// Vehicle, if any.
     #[serde(default)]
     pub vehicle: Option<String>,
+    /// The rule's handler when no vehicle was available for it (see
+    /// [`Outcome::downgraded_from`]); absent in requests made before it.
+    #[serde(default)]
+    pub downgraded_from: Option<Handler>,
     /// End node reached.
     pub end: String,
 }
@@ -557,6 +628,7 @@ impl From<&Outcome> for Decision {
             rule: o.rule.clone(),
             handler: o.handler,
             vehicle: o.vehicle.clone(),
+            downgraded_from: o.downgraded_from,
             end: o.end.clone(),
         }
     }
@@ -625,6 +697,11 @@ pub fn verify(r: &Ruleset, req: &Request) -> Verification {
                 "outcome.vehicle",
                 req.outcome.vehicle.as_deref().unwrap_or("none"),
                 d.vehicle.as_deref().unwrap_or("none"),
+            );
+            diff(
+                "outcome.downgraded_from",
+                req.outcome.downgraded_from.map_or("none", Handler::as_str),
+                d.downgraded_from.map_or("none", Handler::as_str),
             );
             diff("outcome.end", &req.outcome.end, &d.end);
         }

@@ -695,6 +695,9 @@ fn validate_partner(c: &mut Ctx<'_>) {
     for (i, t) in p.support_provided.iter().enumerate() {
         c.text(&format!("$.partner.support_provided[{i}]"), t);
     }
+    if let Some(t) = &p.downgrade_notice {
+        c.text("$.partner.downgrade_notice", t);
+    }
 }
 
 fn validate_contact(c: &mut Ctx<'_>) {

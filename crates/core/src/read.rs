@@ -496,6 +496,7 @@ pub(crate) fn partner(rd: &mut Reader, v: &Value, path: &str) -> Option<Partner>
             competencies: olist(competency),
             contracts: ostrs,
             support_provided: list(text_el),
+            downgrade_notice: ot,
         }
     )
 }

@@ -493,6 +493,10 @@ impl Request {
         w.text("rule", &out.decision.rule);
         w.text("handler", out.decision.handler.as_str());
         w.opt("vehicle", &out.decision.vehicle);
+        match out.decision.downgraded_from {
+            Some(h) => w.text("downgraded_from", h.as_str()),
+            None => w.raw("downgraded_from", "null"),
+        }
         w.text("end", &out.decision.end);
         w.close('}');
         w.raw("matched_rules", "[");
@@ -904,6 +908,7 @@ impl Request {
                     rule: "partner-config".into(),
                     handler: Handler::Partner,
                     vehicle: None,
+                    downgraded_from: None,
                     end: "end-config".into(),
                 },
                 matched_rules: vec!["partner-config".into()],
@@ -1300,6 +1305,12 @@ struct DecisionSchema {
     #[serde(default)]
     #[schemars(length(max = "MAX_ID_CHARS"))]
     vehicle: Option<String>,
+    /// The rule's own handler when it needed a vendor vehicle this partner
+    /// does not have (no competency or contract for it): the partner keeps
+    /// the request (`handler` is `partner`) and tells the customer so.
+    /// Absent or null when the rule's handler applies.
+    #[serde(default)]
+    downgraded_from: Option<Handler>,
     /// End node reached.
     #[schemars(length(min = 1, max = "MAX_ID_CHARS"))]
     end: String,

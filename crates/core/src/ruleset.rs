@@ -207,6 +207,12 @@ pub struct Partner {
     pub contracts: Vec<String>,
     /// What support the partner itself provides, in plain words.
     pub support_provided: Vec<Text>,
+    /// What customers are told when a rule would escalate to the vendor but
+    /// the partner has no vehicle for it, so the partner keeps the request
+    /// (see [`crate::Outcome::downgraded_from`]). Without it the portal says
+    /// so in its own words ([`crate::eval::built_in_downgrade_notice`]).
+    #[serde(default)]
+    pub downgrade_notice: Option<Text>,
 }
 
 /// The partner's place in the Cloud Solution Provider program.

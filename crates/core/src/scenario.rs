@@ -66,6 +66,10 @@ pub struct Expect {
     /// Vehicle id, or `"none"`.
     #[serde(default)]
     pub vehicle: Option<String>,
+    /// The rule's handler the outcome was downgraded from for want of a
+    /// vehicle, or `"none"`.
+    #[serde(default)]
+    pub downgraded_from: Option<String>,
     /// First-response deadline as an RFC 3339 instant (needs
     /// `transcript.severity` and `submitted_at`).
     #[serde(default)]
@@ -277,6 +281,7 @@ fn check_one(
     let wants_outcome = e.rule.is_some()
         || e.handler.is_some()
         || e.vehicle.is_some()
+        || e.downgraded_from.is_some()
         || e.deadline.is_some()
         || e.price.is_some();
     let Step::Outcome(o) = step else {
@@ -305,6 +310,14 @@ fn check_one(
         let got = o.vehicle.as_deref().unwrap_or("none");
         if want != got {
             failures.push(format!("expected vehicle \"{want}\", got \"{got}\""));
+        }
+    }
+    if let Some(want) = &e.downgraded_from {
+        let got = o.downgraded_from.map_or("none", Handler::as_str);
+        if want != got {
+            failures.push(format!(
+                "expected downgraded_from \"{want}\", got \"{got}\""
+            ));
         }
     }
     if let Some(want) = &e.price {

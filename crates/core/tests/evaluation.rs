@@ -206,7 +206,12 @@ fn verify_notices_a_ruleset_changed_since() {
     let fields: Vec<&str> = v.differences.iter().map(|d| d.field.as_str()).collect();
     assert_eq!(
         fields,
-        ["ruleset.hash", "outcome.handler", "outcome.vehicle"],
+        [
+            "ruleset.hash",
+            "outcome.handler",
+            "outcome.vehicle",
+            "outcome.downgraded_from"
+        ],
         "{v:?}"
     );
 }
@@ -269,4 +274,76 @@ fn bench_rulesets_are_valid_and_sized() {
         big.len()
     );
     assert!(load(&big).is_ok());
+}
+
+/// A partner with no competency and no contract: Microsoft 365 outages stay
+/// with the partner, and everything that speaks to the customer says so.
+#[test]
+fn a_rule_without_a_vehicle_is_downgraded_and_says_so() {
+    let plain = DEFAULT
+        .replace(
+            "\"contracts\": [\n      \"signature\"\n    ]",
+            "\"contracts\": []",
+        )
+        .replace(
+            "\"competencies\": [",
+            "\"competencies\": [], \"old_competencies\": [",
+        );
+    // Drop the competencies (the renamed key would be an unknown field).
+    let mut v: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    v["partner"]
+        .as_object_mut()
+        .unwrap()
+        .remove("old_competencies");
+    let r = load(&v.to_string()).unwrap();
+    let t = Transcript::new("m365", "technical").answer("m365-health", "incident");
+    let Step::Outcome(o) = evaluate(&r, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    assert_eq!(o.rule, "service-issue");
+    assert_eq!(o.handler, Handler::Partner);
+    assert_eq!(o.vehicle, None);
+    assert_eq!(o.downgraded_from, Some(Handler::VendorTechnical));
+    // The rule's rationale promises an escalation: not what the customer reads.
+    let told = o.explanation(&r);
+    assert_ne!(told, o.rationale);
+    let en = told.get("en", "en");
+    assert!(
+        en.starts_with("Northwind Cloud Services handles this request itself"),
+        "{en}"
+    );
+    assert!(
+        en.contains(
+            "escalation to the vendor's technical support is not part of the support it provides"
+        ),
+        "{en}"
+    );
+    assert!(!en.contains("escalates it to Microsoft"), "{en}");
+    // The trace, which customers can open, says the same.
+    let rule_entry = o
+        .trace
+        .iter()
+        .find(|e| e.kind == TraceKind::Rule && e.matched == Some(true))
+        .unwrap();
+    assert_eq!(rule_entry.text.as_ref(), Some(&told));
+    assert!(told
+        .get("fr", "en")
+        .contains("ne fait pas partie du support qu'elle fournit"));
+    // A partner's own words win.
+    v["partner"]["downgrade_notice"] = serde_json::json!({"en": "We handle outages ourselves.", "fr": "Nous traitons les pannes nous-mêmes."});
+    let r2 = load(&v.to_string()).unwrap();
+    let Step::Outcome(o2) = evaluate(&r2, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    assert_eq!(
+        o2.explanation(&r2).get("fr", "en"),
+        "Nous traitons les pannes nous-mêmes."
+    );
+    // An outcome that was not downgraded keeps its rule's rationale.
+    let full = load(DEFAULT).unwrap();
+    let Step::Outcome(o3) = evaluate(&full, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    assert_eq!(o3.downgraded_from, None);
+    assert_eq!(o3.explanation(&full), o3.rationale);
 }
