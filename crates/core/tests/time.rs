@@ -243,7 +243,7 @@ const FRENCH_HOLIDAYS: &[&str] = &[
 ];
 
 /// Minute-by-minute: is the partner open during the minute starting at `t`?
-fn open_minute(r: &Ruleset, t: DateTime<Utc>) -> bool {
+fn open_minute(t: DateTime<Utc>) -> bool {
     let local = t.with_timezone(&paris());
     let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
     let date = local.date_naive().format("%Y-%m-%d").to_string();
@@ -252,11 +252,11 @@ fn open_minute(r: &Ruleset, t: DateTime<Utc>) -> bool {
     weekday && !holiday && (8 * 60..18 * 60).contains(&minute)
 }
 
-fn oracle_due(r: &Ruleset, submitted: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
+fn oracle_due(submitted: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
     let mut t = submitted;
     let mut count = 0;
     loop {
-        if open_minute(r, t) {
+        if open_minute(t) {
             count += 1;
             if count == minutes {
                 return t + Duration::minutes(1);
@@ -302,7 +302,7 @@ proptest! {
         let d = hours::first_response(&r, handler, severity, submitted, &zone).unwrap();
         prop_assert_eq!(d.clock, hours::Clock::BusinessHours);
         prop_assert_eq!(d.minutes, minutes);
-        prop_assert_eq!(d.due.utc, oracle_due(&r, submitted, minutes));
+        prop_assert_eq!(d.due.utc, oracle_due(submitted, minutes));
         // Both wall clocks agree with chrono-tz.
         prop_assert_eq!(d.due.partner.local, d.due.utc.with_timezone(&paris()).naive_local());
         prop_assert_eq!(d.due.customer.local, d.due.utc.with_timezone(&reference(customer)).naive_local());
@@ -320,17 +320,17 @@ proptest! {
     fn open_now_and_next_opening_match_the_oracle(now in instants()) {
         let r = rules();
         let s = hours::service_status(&r, now, &Zone::named("America/New_York").unwrap());
-        prop_assert_eq!(s.open_now, open_minute(&r, now));
+        prop_assert_eq!(s.open_now, open_minute(now));
         if s.open_now {
             let closes = s.closes.unwrap().utc;
-            prop_assert!(!open_minute(&r, closes));
-            prop_assert!(open_minute(&r, closes - Duration::minutes(1)));
+            prop_assert!(!open_minute(closes));
+            prop_assert!(open_minute(closes - Duration::minutes(1)));
         } else {
             let opens = s.next_open.unwrap();
-            prop_assert!(open_minute(&r, opens.utc));
+            prop_assert!(open_minute(opens.utc));
             let mut t = now;
             while t < opens.utc {
-                prop_assert!(!open_minute(&r, t), "open at {} before next_open {}", t, opens.utc);
+                prop_assert!(!open_minute(t), "open at {} before next_open {}", t, opens.utc);
                 t += Duration::minutes(15);
             }
             prop_assert_eq!(opens.partner.local.time().format("%H:%M").to_string(), "08:00");
