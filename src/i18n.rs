@@ -93,12 +93,18 @@ mod tests {
         let ui: Vec<&str> = Locale::all().map(Locale::tag).collect();
         assert_eq!(spoken.len(), ui.len(), "core {spoken:?}, portal {ui:?}");
         for tag in ui {
-            assert!(spoken.contains(&tag), "no built-in downgrade notice in {tag}");
+            assert!(
+                spoken.contains(&tag),
+                "no built-in downgrade notice in {tag}"
+            );
             let text = frontline_core::eval::built_in_downgrade_notice(
                 frontline_core::Handler::VendorTechnical,
                 "P",
             );
-            assert!(text.0.get(tag).is_some_and(|t| t.starts_with("P ")), "{tag}");
+            assert!(
+                text.0.get(tag).is_some_and(|t| t.starts_with("P ")),
+                "{tag}"
+            );
         }
     }
 
