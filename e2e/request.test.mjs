@@ -3,7 +3,9 @@
 // server, with its fault injection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, fillMinimalRequest, harness, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 const h = harness();
@@ -341,5 +343,37 @@ test('when Web Locks refuse (a rejected promise), the request is still sent, onc
   await page.getByTestId('send').click();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
   assert.equal(await copiesOf(title), 1);
+  await context.close();
+});
+
+test('a partner without the vehicle keeps a Microsoft 365 outage, says so, and the request records the downgrade', async () => {
+  const rules = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
+  rules.partner.competencies = [];
+  rules.partner.contracts = [];
+  const { context, page, errors } = await open();
+  await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(rules) }));
+  await page.goto(h.server.portal);
+  await page.getByTestId('start').click();
+  await page.getByTestId('product-m365').click();
+  await page.getByTestId('kind-technical').click();
+  await page.locator('[data-node="m365-health"]').getByTestId('answer-incident').click();
+  const section = page.getByTestId('step-outcome');
+  await section.waitFor();
+  assert.equal(await section.getAttribute('data-handler'), 'partner');
+  const why = await page.getByTestId('outcome-rationale').innerText();
+  assert.match(why, /^Northwind Cloud Services handles this request itself: escalation to the vendor's technical support is not part of the support it provides/);
+  // Nothing on the screen, the reasoning included, promises an escalation.
+  await page.locator('.fl-trace summary').click();
+  assert.doesNotMatch(await section.innerText(), /escalates it to Microsoft/);
+  await page.getByTestId('outcome-next').click();
+  const title = `Outage kept ${Date.now()}`;
+  await fillMinimalRequest(page, title, 'Exchange is down for everyone');
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-sent').waitFor();
+  const mine = (await received()).filter((r) => JSON.stringify(r).includes(title));
+  assert.equal(mine.length, 1);
+  const text = JSON.stringify(mine[0]);
+  assert.match(text, /"handler":"partner","vehicle":null,"downgraded_from":"vendor_technical"/, text);
+  assert.deepEqual(errors, []);
   await context.close();
 });

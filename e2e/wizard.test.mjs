@@ -309,3 +309,22 @@ test('a host themes the portal through CSS custom properties, and inputs are at 
   assert.ok(sizes.length >= 8 && sizes.every((px) => px >= 16), `font sizes: ${sizes}`);
   await context.close();
 });
+
+test('first responses skip the coming years\' holidays: New Year 2027, Easter Monday 2030, Christmas 2035', async () => {
+  for (const [name, now, due] of [
+    ['how-to B at 17:00 on New Year\'s Eve 2026: skips New Year\'s Day 2027 and the weekend', '2026-12-31T16:00:00Z',
+      /by Monday 11:00 \(Paris time\) — your time: Monday 05:00/],
+    ['how-to B on the Friday before Easter Monday 2030: due Tuesday', '2030-04-19T15:00:00Z', /by Tuesday 11:00$/],
+    ['how-to B on Christmas Eve 2035: skips Christmas Day', '2035-12-24T16:00:00Z',
+      /by Wednesday 11:00 \(Paris time\) — your time: Wednesday 19:00/],
+  ]) {
+    const s = scenario(name);
+    const { context, page, errors } = await open({ timezoneId: s.customer_time_zone });
+    await page.clock.setFixedTime(new Date(now));
+    await walk(page, s.transcript);
+    await outcome(page);
+    assert.match(await page.getByTestId('response-B').innerText(), due, name);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
