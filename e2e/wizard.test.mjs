@@ -314,9 +314,9 @@ test('first responses skip the coming years\' holidays: New Year 2027, Easter Mo
   for (const [name, now, due] of [
     ['how-to B at 17:00 on New Year\'s Eve 2026: skips New Year\'s Day 2027 and the weekend', '2026-12-31T16:00:00Z',
       /by Monday 11:00 \(Paris time\) — your time: Monday 05:00/],
-    ['how-to B on the Friday before Easter Monday 2030: due Tuesday', '2030-04-19T15:00:00Z', /by Tuesday 11:00$/],
+    ['how-to B on the Friday before Easter Monday 2030: due Tuesday', '2030-04-19T15:00:00Z', /by Tuesday 11:00 \(counted in business hours\)/],
     ['how-to B on Christmas Eve 2035: skips Christmas Day', '2035-12-24T16:00:00Z',
-      /by Wednesday 11:00 \(Paris time\) — your time: Wednesday 19:00/],
+      /by Wednesday 11:00 \(Paris time\) — your time: tomorrow 19:00/],
   ]) {
     const s = scenario(name);
     const { context, page, errors } = await open({ timezoneId: s.customer_time_zone });
@@ -324,6 +324,21 @@ test('first responses skip the coming years\' holidays: New Year 2027, Easter Mo
     await walk(page, s.transcript);
     await outcome(page);
     assert.match(await page.getByTestId('response-B').innerText(), due, name);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test('prices are shown with their currency\'s own decimals: yen have none, dinars three', async () => {
+  for (const [currency, amount, shown] of [['JPY', 25000, /¥25000 per incident/], ['KWD', 25125, /KWD 25\.125 per incident/]]) {
+    const priced = structuredClone(rules);
+    priced.pricing.currency = currency;
+    priced.pricing.items[0].amount_minor = amount;
+    const { context, page, errors } = await open();
+    await page.route('**/rules/default.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(priced) }));
+    await walk(page, scenario('m365 bug, severity A at night: 24x7, 2 hours, price per incident').transcript);
+    await outcome(page);
+    assert.match(await page.getByTestId('price-A').innerText(), shown, currency);
     assert.deepEqual(errors, []);
     await context.close();
   }
