@@ -565,7 +565,7 @@ pub fn built_in_downgrade_notice(from: Handler, partner: &str) -> Text {
     };
     let texts = [
         format!("{partner} handles this request itself: escalation to the vendor's {en} is not part of the support it provides. {partner} stays your contact and works on it with its own means."),
-        format!("{partner} traite cette demande elle-même : la transmission au {fr} de l'éditeur ne fait pas partie du support qu'elle fournit. {partner} reste votre contact et la traite avec ses propres moyens."),
+        format!("{partner} traite cette demande elle-même : la transmission au {fr} de l’éditeur ne fait pas partie du support qu’elle fournit. {partner} reste votre contact et la traite avec ses propres moyens."),
     ];
     Text(
         BUILT_IN_NOTICE_LANGUAGES

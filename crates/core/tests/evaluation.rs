@@ -328,7 +328,7 @@ fn a_rule_without_a_vehicle_is_downgraded_and_says_so() {
     assert_eq!(rule_entry.text.as_ref(), Some(&told));
     assert!(told
         .get("fr", "en")
-        .contains("ne fait pas partie du support qu'elle fournit"));
+        .contains("ne fait pas partie du support qu’elle fournit"));
     // A partner's own words win.
     v["partner"]["downgrade_notice"] = serde_json::json!({"en": "We handle outages ourselves.", "fr": "Nous traitons les pannes nous-mêmes."});
     let r2 = load(&v.to_string()).unwrap();
