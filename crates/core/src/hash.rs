@@ -28,7 +28,7 @@ use serde_json::Value;
 /// hashes.
 pub fn canonical_json(v: &Value) -> String {
     let mut out = String::new();
-    write_jcs(&mut out, v);
+    crate::json::write_jcs(&mut out, v);
     out
 }
 
@@ -40,47 +40,6 @@ pub fn legacy_canonical_json(v: &Value) -> String {
     let mut out = String::new();
     crate::json::write_sorted(&mut out, v);
     out
-}
-
-fn write_jcs(out: &mut String, v: &Value) {
-    match v {
-        // Strings: JCS escapes exactly as serde_json does (`"` `\\`, the
-        // named controls, other controls as `\u00xx`; all else literal).
-        Value::String(s) => crate::json::quote(out, s),
-        Value::Number(n) => write_number(out, n.as_f64().unwrap_or(0.0)),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_jcs(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            // By UTF-16 code units (RFC 8785 §3.2.3), as JavaScript compares
-            // strings: differs from UTF-8 byte order when a name has a
-            // character past U+FFFF (a surrogate pair, D800-DBFF) and another
-            // one in U+E000-U+FFFF at the same place.
-            crate::sort::sort_by(&mut members, |a, b| {
-                a.0.encode_utf16().lt(b.0.encode_utf16())
-            });
-            out.push('{');
-            for (i, (k, item)) in members.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                crate::json::quote(out, k);
-                out.push(':');
-                write_jcs(out, item);
-            }
-            out.push('}');
-        }
-        // null, true, false: as everywhere.
-        _ => crate::json::write_value(out, v),
-    }
 }
 
 /// Appends the finite double `f` as ECMAScript's `Number.prototype.toString`

@@ -101,20 +101,42 @@ pub fn quoted(s: &str) -> String {
 /// Appends `v` as compact JSON, exactly as its `Display` (`to_string`)
 /// writes it (members in the map's own order), without serde's serializer.
 pub fn write_value(out: &mut String, v: &serde_json::Value) {
-    write(out, v, false);
+    write(out, v, Form::AsIs);
 }
 
 /// Appends `v` as compact JSON with every object's members sorted by the
-/// UTF-8 bytes of their keys (the canonical form [`crate::hash`] hashes).
+/// UTF-8 bytes of their keys, numbers as serde_json writes them: the
+/// canonical form hashed before RFC 8785
+/// ([`crate::hash::legacy_canonical_json`]).
 pub fn write_sorted(out: &mut String, v: &serde_json::Value) {
-    write(out, v, true);
+    write(out, v, Form::SortedBytes);
 }
 
-fn write(out: &mut String, v: &serde_json::Value, sorted: bool) {
+/// Appends `v` in its RFC 8785 (JCS) canonical form
+/// ([`crate::hash::canonical_json`]): members sorted by the UTF-16 code
+/// units of their names, numbers as ECMAScript writes them. Strings need
+/// nothing of their own: JCS escapes exactly as [`quote`] does.
+pub fn write_jcs(out: &mut String, v: &serde_json::Value) {
+    write(out, v, Form::Jcs);
+}
+
+/// How [`write`] orders members and writes numbers. One writer for the
+/// three, not three copies of the walk, for the bundle's sake.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    AsIs,
+    SortedBytes,
+    Jcs,
+}
+
+fn write(out: &mut String, v: &serde_json::Value, form: Form) {
     use serde_json::Value;
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if form == Form::Jcs => {
+            crate::hash::write_number(out, n.as_f64().unwrap_or(0.0));
+        }
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => quote(out, s),
         Value::Array(items) => {
@@ -123,16 +145,26 @@ fn write(out: &mut String, v: &serde_json::Value, sorted: bool) {
                 if i > 0 {
                     out.push(',');
                 }
-                write(out, item, sorted);
+                write(out, item, form);
             }
             out.push(']');
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            if sorted {
-                // Explicitly: serde_json's map may keep insertion order when
-                // another crate enables its `preserve_order` feature.
-                crate::sort::sort_by(&mut members, |a, b| a.0.as_bytes() < b.0.as_bytes());
+            // Explicitly: serde_json's map may keep insertion order when
+            // another crate enables its `preserve_order` feature.
+            match form {
+                Form::AsIs => {}
+                Form::SortedBytes => {
+                    crate::sort::sort_by(&mut members, |a, b| a.0.as_bytes() < b.0.as_bytes());
+                }
+                // By UTF-16 code units (RFC 8785 §3.2.3), as JavaScript
+                // compares strings: not UTF-8 byte order when one name has
+                // a character past U+FFFF (a surrogate, D800-DBFF) where
+                // another has one in U+E000-U+FFFF.
+                Form::Jcs => crate::sort::sort_by(&mut members, |a, b| {
+                    a.0.encode_utf16().lt(b.0.encode_utf16())
+                }),
             }
             out.push('{');
             for (i, (k, item)) in members.into_iter().enumerate() {
@@ -141,7 +173,7 @@ fn write(out: &mut String, v: &serde_json::Value, sorted: bool) {
                 }
                 quote(out, k);
                 out.push(':');
-                write(out, item, sorted);
+                write(out, item, form);
             }
             out.push('}');
         }
@@ -206,7 +238,7 @@ pub fn parse(text: &str) -> Result<serde_json::Value, ParseError> {
 /// them later with [`parse`]; an error here may be one [`parse`] would
 /// report differently.
 pub fn parse_skipping(text: &str, skip: &[&str]) -> Result<serde_json::Value, ParseError> {
-    parse_with(text, skip, false)
+    parse_with(text, skip, None)
 }
 
 /// [`parse`], but every number that is not an integer comes out as the
@@ -218,10 +250,14 @@ pub fn parse_skipping(text: &str, skip: &[&str]) -> Result<serde_json::Value, Pa
 /// ([`crate::hash`]), which a partner's server recomputes in its own
 /// language.
 pub fn parse_nearest(text: &str) -> Result<serde_json::Value, ParseError> {
-    parse_with(text, &[], true)
+    parse_with(text, &[], Some(nearest_double))
 }
 
-fn parse_with(text: &str, skip: &[&str], nearest: bool) -> Result<serde_json::Value, ParseError> {
+fn parse_with(
+    text: &str,
+    skip: &[&str],
+    nearest: Option<Nearest>,
+) -> Result<serde_json::Value, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
@@ -243,8 +279,14 @@ struct Parser<'a> {
     /// Top-level members stepped over (see [`parse_skipping`]).
     skip: &'a [&'a str],
     /// Numbers as the nearest double (see [`parse_nearest`]).
-    nearest: bool,
+    nearest: Option<Nearest>,
 }
+
+/// Corrects a number's double (see [`nearest_double`]). A function pointer
+/// rather than a flag so that the correction's code is only reachable from
+/// [`parse_nearest`]: the portal's first screen parses with [`parse`], and
+/// its module does not carry the big-integer code.
+type Nearest = fn(&[u8], f64) -> f64;
 
 type Parsed<T> = Result<T, ParseError>;
 
@@ -702,8 +744,8 @@ impl Parser<'_> {
                 }
             }
         }
-        if self.nearest && !exact {
-            f = nearest_double(&self.s[start..self.i], f);
+        if let (Some(nearest), false) = (self.nearest, exact) {
+            f = nearest(&self.s[start..self.i], f);
         }
         let f = if positive { f } else { -f };
         Ok(Value::Number(Number::from_f64(f).unwrap_or(0.into())))
