@@ -28,7 +28,7 @@ use serde_json::Value;
 /// hashes.
 pub fn canonical_json(v: &Value) -> String {
     let mut out = String::new();
-    crate::json::write_jcs(&mut out, v);
+    write_jcs(&mut out, v);
     out
 }
 
@@ -40,6 +40,50 @@ pub fn legacy_canonical_json(v: &Value) -> String {
     let mut out = String::new();
     crate::json::write_sorted(&mut out, v);
     out
+}
+
+/// A writer of its own rather than a mode of `json::write`, which the
+/// first screen uses: folded in there, this code would ride along into the
+/// first screen's module instead of the part that computes the hash.
+fn write_jcs(out: &mut String, v: &Value) {
+    match v {
+        // JCS escapes strings exactly as serde_json does (`"` `\\`, the
+        // named controls, other controls as `\u00xx`; all else literal).
+        Value::String(s) => crate::json::quote(out, s),
+        Value::Number(n) => write_number(out, n.as_f64().unwrap_or(0.0)),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_jcs(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            // By UTF-16 code units (RFC 8785 §3.2.3), as JavaScript compares
+            // strings: not UTF-8 byte order when one name has a character
+            // past U+FFFF (a surrogate, D800-DBFF) where another has one in
+            // U+E000-U+FFFF.
+            crate::sort::sort_by(&mut members, |a, b| {
+                a.0.encode_utf16().lt(b.0.encode_utf16())
+            });
+            out.push('{');
+            for (i, (k, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                crate::json::quote(out, k);
+                out.push(':');
+                write_jcs(out, item);
+            }
+            out.push('}');
+        }
+        // null, true, false: as everywhere.
+        _ => crate::json::write_value(out, v),
+    }
 }
 
 /// Appends the finite double `f` as ECMAScript's `Number.prototype.toString`

@@ -101,42 +101,24 @@ pub fn quoted(s: &str) -> String {
 /// Appends `v` as compact JSON, exactly as its `Display` (`to_string`)
 /// writes it (members in the map's own order), without serde's serializer.
 pub fn write_value(out: &mut String, v: &serde_json::Value) {
-    write(out, v, Form::AsIs);
+    write(out, v, false);
 }
 
 /// Appends `v` as compact JSON with every object's members sorted by the
 /// UTF-8 bytes of their keys, numbers as serde_json writes them: the
 /// canonical form hashed before RFC 8785
-/// ([`crate::hash::legacy_canonical_json`]).
+/// ([`crate::hash::legacy_canonical_json`]). The RFC 8785 form has a
+/// writer of its own ([`crate::hash::canonical_json`]): folded in here, its
+/// code would ride along with every [`write_value`] into the first screen.
 pub fn write_sorted(out: &mut String, v: &serde_json::Value) {
-    write(out, v, Form::SortedBytes);
+    write(out, v, true);
 }
 
-/// Appends `v` in its RFC 8785 (JCS) canonical form
-/// ([`crate::hash::canonical_json`]): members sorted by the UTF-16 code
-/// units of their names, numbers as ECMAScript writes them. Strings need
-/// nothing of their own: JCS escapes exactly as [`quote`] does.
-pub fn write_jcs(out: &mut String, v: &serde_json::Value) {
-    write(out, v, Form::Jcs);
-}
-
-/// How [`write`] orders members and writes numbers. One writer for the
-/// three, not three copies of the walk, for the bundle's sake.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Form {
-    AsIs,
-    SortedBytes,
-    Jcs,
-}
-
-fn write(out: &mut String, v: &serde_json::Value, form: Form) {
+fn write(out: &mut String, v: &serde_json::Value, sorted: bool) {
     use serde_json::Value;
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if form == Form::Jcs => {
-            crate::hash::write_number(out, n.as_f64().unwrap_or(0.0));
-        }
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => quote(out, s),
         Value::Array(items) => {
@@ -145,26 +127,16 @@ fn write(out: &mut String, v: &serde_json::Value, form: Form) {
                 if i > 0 {
                     out.push(',');
                 }
-                write(out, item, form);
+                write(out, item, sorted);
             }
             out.push(']');
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            // Explicitly: serde_json's map may keep insertion order when
-            // another crate enables its `preserve_order` feature.
-            match form {
-                Form::AsIs => {}
-                Form::SortedBytes => {
-                    crate::sort::sort_by(&mut members, |a, b| a.0.as_bytes() < b.0.as_bytes());
-                }
-                // By UTF-16 code units (RFC 8785 §3.2.3), as JavaScript
-                // compares strings: not UTF-8 byte order when one name has
-                // a character past U+FFFF (a surrogate, D800-DBFF) where
-                // another has one in U+E000-U+FFFF.
-                Form::Jcs => crate::sort::sort_by(&mut members, |a, b| {
-                    a.0.encode_utf16().lt(b.0.encode_utf16())
-                }),
+            if sorted {
+                // Explicitly: serde_json's map may keep insertion order when
+                // another crate enables its `preserve_order` feature.
+                crate::sort::sort_by(&mut members, |a, b| a.0.as_bytes() < b.0.as_bytes());
             }
             out.push('{');
             for (i, (k, item)) in members.into_iter().enumerate() {
@@ -173,7 +145,7 @@ fn write(out: &mut String, v: &serde_json::Value, form: Form) {
                 }
                 quote(out, k);
                 out.push(':');
-                write(out, item, form);
+                write(out, item, sorted);
             }
             out.push('}');
         }
@@ -589,8 +561,6 @@ impl Parser<'_> {
     fn number(&mut self, positive: bool) -> Parsed<serde_json::Value> {
         use serde_json::{Number, Value};
         let start = self.i;
-        // Digits serde_json's conversion leaves out (see `parse_nearest`).
-        let mut dropped = false;
         let mut significand: u64 = match self.next() {
             None => return Err(self.error(EOF_VALUE)),
             Some(b'0') => {
@@ -614,7 +584,6 @@ impl Parser<'_> {
                 _ => {
                     // serde_json keeps the first digits and counts the rest.
                     overflowed = true;
-                    dropped = true;
                     exponent += 1;
                 }
             }
@@ -638,10 +607,7 @@ impl Parser<'_> {
                             significand = s;
                             exponent -= 1;
                         }
-                        None => {
-                            overflow = true;
-                            dropped = true;
-                        }
+                        None => overflow = true,
                     }
                 }
                 if digits == 0 {
@@ -714,9 +680,6 @@ impl Parser<'_> {
                 }
             });
         }
-        // Exact operands and one rounding (Clinger's fast path): already
-        // the nearest double. (Before the loop, which changes `exponent`.)
-        let exact = !dropped && significand <= 1 << 53 && exponent.unsigned_abs() <= 22;
         // serde_json's `f64_from_parts` (without `float_roundtrip`).
         let mut f = significand as f64;
         loop {
@@ -744,7 +707,7 @@ impl Parser<'_> {
                 }
             }
         }
-        if let (Some(nearest), false) = (self.nearest, exact) {
+        if let Some(nearest) = self.nearest {
             f = nearest(&self.s[start..self.i], f);
         }
         let f = if positive { f } else { -f };
@@ -757,7 +720,10 @@ impl Parser<'_> {
 /// one step up or down while the number is past the midpoint to the
 /// neighbour on that side, comparing exactly in big integers (a few hundred
 /// bytes of code, where the standard library's correctly rounded parser
-/// would bring its ~10 KB table of powers into the WebAssembly).
+/// would bring its ~10 KB table of powers into the WebAssembly). Checks
+/// every number, even those serde_json's conversion gets right (at most 15
+/// digits and an exponent within ±22): the test for that would sit in the
+/// first screen's parser, and a ruleset has few non-integers.
 fn nearest_double(text: &[u8], approx: f64) -> f64 {
     // text = D × 10^e, D the significant digits.
     let mut digits: Vec<u8> = Vec::new();
