@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use frontline_core::{
-    evaluate, hours, load_with_report, scenario, verify, Level, Outcome, Request, Ruleset, Step,
-    Transcript, Zone,
+    evaluate, hours, load_with_report, scenario, verify, HashScheme, Level, Outcome, Request,
+    Ruleset, Step, Transcript, Zone,
 };
 use serde_json::json;
 
@@ -523,7 +523,9 @@ fn verify_cmd(ruleset: &Path, request: &Path, json_out: bool) -> Result<u8, Fail
     let v = verify(&r, &req);
     if json_out {
         print_json(&serde_json::to_value(&v).unwrap_or_default());
-    } else if v.matches {
+        return Ok(if v.matches { 0 } else { 1 });
+    }
+    if v.matches {
         println!(
             "matches: the recorded decision is what ruleset {} {} decides{}",
             r.id,
@@ -544,6 +546,14 @@ fn verify_cmd(ruleset: &Path, request: &Path, json_out: bool) -> Result<u8, Fail
                 d.field, d.recorded, d.recomputed
             );
         }
+    }
+    match v.hash_scheme {
+        Some(HashScheme::Jcs) => println!("ruleset hash: RFC 8785 (JCS)"),
+        Some(HashScheme::Legacy) => println!(
+            "ruleset hash: legacy (the canonical form before RFC 8785: a request made by an older portal); today's is {}",
+            r.hash()
+        ),
+        None => {}
     }
     Ok(if v.matches { 0 } else { 1 })
 }

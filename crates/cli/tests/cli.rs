@@ -216,6 +216,46 @@ fn verify_accepts_a_genuine_request_and_rejects_a_tampered_one() {
 }
 
 #[test]
+fn verify_names_the_hash_a_request_carries_and_accepts_the_legacy_one() {
+    // A ruleset whose two canonical forms differ (`2.0` is `2` in RFC 8785).
+    let mut rules: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(default_rules()).unwrap()).unwrap();
+    let when = rules["rules"][0]["when"].take();
+    rules["rules"][0]["when"] = serde_json::json!({"and": [when, {"!=": [2.0, 1e20]}]});
+    let rules_text = serde_json::to_string_pretty(&rules).unwrap();
+    let rules_path = temp_file("floats-rules.json", &rules_text);
+    let r = frontline_core::load(&rules_text).unwrap();
+    assert_ne!(r.hash(), r.legacy_hash());
+    let t =
+        frontline_core::Transcript::new("azure", "technical").answer("azure-health", "incident");
+    let frontline_core::Step::Outcome(o) = frontline_core::evaluate(&r, &t).unwrap() else {
+        panic!("no outcome")
+    };
+    let mut req = frontline_core::Request {
+        transcript: t,
+        outcome: frontline_core::Decision::from(o.as_ref()),
+        ruleset: r.reference(),
+    };
+    let now = temp_file("jcs-request.json", &serde_json::to_string(&req).unwrap());
+    let (code, out, _) = run(&["verify", &rules_path, &now]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ruleset hash: RFC 8785 (JCS)"), "{out}");
+
+    req.ruleset.hash = r.legacy_hash();
+    let old = temp_file("legacy-request.json", &serde_json::to_string(&req).unwrap());
+    let (code, out, _) = run(&["verify", &rules_path, &old]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("matches"), "{out}");
+    assert!(out.contains("ruleset hash: legacy"), "{out}");
+    assert!(out.contains(r.hash()), "names today's hash: {out}");
+    let (code, out, _) = run(&["--json", "verify", &rules_path, &old]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["hash_scheme"], "legacy", "{out}");
+    assert_eq!(v["matches"], true, "{out}");
+}
+
+#[test]
 fn the_committed_schema_is_the_generated_one() {
     let (code, out, _) = run(&["schema"]);
     assert_eq!(code, 0);

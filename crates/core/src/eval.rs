@@ -657,6 +657,20 @@ pub struct Difference {
     pub recomputed: String,
 }
 
+/// Which canonical form of the ruleset a request's `ruleset.hash` is the
+/// SHA-256 of (see [`crate::hash`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HashScheme {
+    /// RFC 8785 (JCS), what the portal writes: a partner's server can
+    /// recompute it with any JCS library.
+    Jcs,
+    /// The form hashed before RFC 8785 ([`crate::hash::legacy_canonical_json`]):
+    /// a request made then. Still accepted, and named, so that a partner
+    /// knows which of its requests predate the change.
+    Legacy,
+}
+
 /// Result of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
@@ -664,12 +678,27 @@ pub struct Verification {
     pub matches: bool,
     /// What differs.
     pub differences: Vec<Difference>,
+    /// Which canonical form the request's ruleset hash matched; none when
+    /// it matched neither (then `ruleset.hash` is among the differences).
+    /// A ruleset whose two forms are the same text (integers only, as the
+    /// default ruleset) matches as `jcs`. Absent in verifications stored
+    /// before it existed.
+    #[serde(default)]
+    pub hash_scheme: Option<HashScheme>,
 }
 
 /// Re-evaluates a request's transcript with `r` and compares the result with
 /// the recorded decision (what a partner's server does before trusting what
 /// the browser decided).
 pub fn verify(r: &Ruleset, req: &Request) -> Verification {
+    // The legacy hash is computed only for a request that is not RFC 8785's.
+    let hash_scheme = if req.ruleset.hash == r.hash() {
+        Some(HashScheme::Jcs)
+    } else if req.ruleset.hash == r.legacy_hash() {
+        Some(HashScheme::Legacy)
+    } else {
+        None
+    };
     let mut differences = Vec::new();
     let mut diff = |field: &str, recorded: &str, recomputed: &str| {
         if recorded != recomputed {
@@ -682,7 +711,9 @@ pub fn verify(r: &Ruleset, req: &Request) -> Verification {
     };
     diff("ruleset.id", &req.ruleset.id, &r.id);
     diff("ruleset.version", &req.ruleset.version, &r.version);
-    diff("ruleset.hash", &req.ruleset.hash, r.hash());
+    if hash_scheme.is_none() {
+        diff("ruleset.hash", &req.ruleset.hash, r.hash());
+    }
     match evaluate(r, &req.transcript) {
         Err(e) => diff("transcript", "valid", &e.to_string()),
         Ok(Step::Outcome(o)) => {
@@ -714,6 +745,7 @@ pub fn verify(r: &Ruleset, req: &Request) -> Verification {
     Verification {
         matches: differences.is_empty(),
         differences,
+        hash_scheme,
     }
 }
 

@@ -1,20 +1,150 @@
 //! Content hash of a ruleset: SHA-256 of its canonical JSON.
 //!
-//! Self-written (about 60 lines, ~1 KB of wasm) rather than the `sha2` crate
-//! to keep the bundle lean; checked against the FIPS 180-2 test vectors.
-//! SHA-256 rather than a shorter non-cryptographic hash because a partner's
-//! server compares it with what the browser claims, and anyone can
-//! recompute it: canonical JSON is the document with object keys sorted
-//! (by UTF-8 bytes), no insignificant whitespace, strings and numbers as
-//! `serde_json` writes them.
+//! The canonical JSON is RFC 8785's JSON Canonicalization Scheme (JCS), so
+//! that a partner's server can recompute the hash in any language with an
+//! off-the-shelf canonicalizer (Python's `jcs`, Go's
+//! `github.com/cyberphone/json-canonicalization`, ...) instead of imitating
+//! how one Rust library writes numbers: objects' members sorted by their
+//! names as UTF-16 code units, no insignificant whitespace, strings escaped
+//! as ECMAScript's `JSON.stringify` does, and every number written as
+//! ECMAScript writes the IEEE-754 double it denotes (`1.0` → `1`, `1e21` →
+//! `1e+21`, 2^53 + 1 → `9007199254740992`). Tested with the RFC's own
+//! vectors and its authors' test files (tests/jcs.rs).
+//!
+//! Requests written before JCS carry the hash of an older canonical form,
+//! [`legacy_canonical_json`]; only `verify` still computes it. For a
+//! ruleset whose numbers are all integers below 2^53 and whose member names
+//! have no characters past U+D7FF (the default ruleset, for one) the two
+//! forms are the same text, so its hash did not change.
+//!
+//! SHA-256 is self-written (about 60 lines, ~1 KB of wasm) rather than the
+//! `sha2` crate to keep the bundle lean; checked against the FIPS 180-2 test
+//! vectors. SHA-256 rather than a shorter non-cryptographic hash because a
+//! partner's server compares it with what the browser claims.
 
 use serde_json::Value;
 
-/// The canonical JSON text of a value (sorted keys, no whitespace).
+/// The RFC 8785 (JCS) canonical text of a value: what [`crate::Ruleset::hash`]
+/// hashes.
 pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_jcs(&mut out, v);
+    out
+}
+
+/// The canonical form hashed before JCS: keys sorted by UTF-8 bytes,
+/// numbers as `serde_json` displays them (`1.0`, `1e+21`). Kept so that
+/// `verify` accepts requests made with it and can say so; nothing else
+/// should use it (a server outside Rust cannot reproduce its numbers).
+pub fn legacy_canonical_json(v: &Value) -> String {
     let mut out = String::new();
     crate::json::write_sorted(&mut out, v);
     out
+}
+
+/// A writer of its own rather than a mode of `json::write`, which the
+/// first screen uses: folded in there, this code would ride along into the
+/// first screen's module instead of the part that computes the hash.
+fn write_jcs(out: &mut String, v: &Value) {
+    match v {
+        // JCS escapes strings exactly as serde_json does (`"` `\\`, the
+        // named controls, other controls as `\u00xx`; all else literal).
+        Value::String(s) => crate::json::quote(out, s),
+        Value::Number(n) => write_number(out, n.as_f64().unwrap_or(0.0)),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_jcs(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            // By UTF-16 code units (RFC 8785 §3.2.3), as JavaScript compares
+            // strings: not UTF-8 byte order when one name has a character
+            // past U+FFFF (a surrogate, D800-DBFF) where another has one in
+            // U+E000-U+FFFF.
+            crate::sort::sort_by(&mut members, |a, b| {
+                a.0.encode_utf16().lt(b.0.encode_utf16())
+            });
+            out.push('{');
+            for (i, (k, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                crate::json::quote(out, k);
+                out.push(':');
+                write_jcs(out, item);
+            }
+            out.push('}');
+        }
+        // null, true, false: as everywhere.
+        _ => crate::json::write_value(out, v),
+    }
+}
+
+/// Appends the finite double `f` as ECMAScript's `Number.prototype.toString`
+/// writes it (RFC 8785 §3.2.2.3): the shortest digits that read back as `f`
+/// (from `zmij`, which serde_json already brings into the bundle, so no
+/// float printer of our own), laid out in ECMAScript's way: integer form up
+/// to 10^21, `0.000001` down to 10^-6, exponent form beyond (`1e+21`,
+/// `1e-7`), and `-0` as `0`. zmij's own layout differs (`123.0`,
+/// `1e+20`), hence the rewrite.
+pub fn write_number(out: &mut String, f: f64) {
+    if f == 0.0 {
+        // Also -0.
+        out.push('0');
+        return;
+    }
+    let mut buf = zmij::Buffer::new();
+    let text = buf.format_finite(f);
+    let (text, negative) = match text.strip_prefix('-') {
+        Some(rest) => (rest, true),
+        None => (text, false),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The value is 0.DIGITS × 10^point (ECMAScript's k digits and n).
+    let mut point = int.len() as i32 + exponent;
+    let all = [int, frac].concat();
+    let lead = all.len() - all.trim_start_matches('0').len();
+    point -= lead as i32;
+    let digits = all.trim_matches('0');
+    let k = digits.len() as i32;
+    if negative {
+        out.push('-');
+    }
+    let zeros = |out: &mut String, n: i32| (0..n).for_each(|_| out.push('0'));
+    if k <= point && point <= 21 {
+        out.push_str(digits);
+        zeros(out, point - k);
+    } else if 0 < point && point <= 21 {
+        let (a, b) = digits.split_at(point as usize);
+        out.push_str(a);
+        out.push('.');
+        out.push_str(b);
+    } else if -6 < point && point <= 0 {
+        out.push_str("0.");
+        zeros(out, -point);
+        out.push_str(digits);
+    } else {
+        let (a, b) = digits.split_at(1);
+        out.push_str(a);
+        if !b.is_empty() {
+            out.push('.');
+            out.push_str(b);
+        }
+        let e = point - 1;
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.unsigned_abs().to_string());
+    }
 }
 
 const K: [u32; 64] = [

@@ -105,7 +105,11 @@ pub fn write_value(out: &mut String, v: &serde_json::Value) {
 }
 
 /// Appends `v` as compact JSON with every object's members sorted by the
-/// UTF-8 bytes of their keys (the canonical form [`crate::hash`] hashes).
+/// UTF-8 bytes of their keys, numbers as serde_json writes them: the
+/// canonical form hashed before RFC 8785
+/// ([`crate::hash::legacy_canonical_json`]). The RFC 8785 form has a
+/// writer of its own ([`crate::hash::canonical_json`]): folded in here, its
+/// code would ride along with every [`write_value`] into the first screen.
 pub fn write_sorted(out: &mut String, v: &serde_json::Value) {
     write(out, v, true);
 }
@@ -206,11 +210,32 @@ pub fn parse(text: &str) -> Result<serde_json::Value, ParseError> {
 /// them later with [`parse`]; an error here may be one [`parse`] would
 /// report differently.
 pub fn parse_skipping(text: &str, skip: &[&str]) -> Result<serde_json::Value, ParseError> {
+    parse_with(text, skip, None)
+}
+
+/// [`parse`], but every number that is not an integer comes out as the
+/// double nearest to it (IEEE-754 round to nearest, ties to even), as
+/// JavaScript, Python, Go and .NET read JSON. `parse` keeps serde_json's
+/// faster conversion, which for a number of more than 15 significant digits
+/// or an exponent past ±22 can land on a neighbouring double (the RFC
+/// 8785 example `333333333.33333329`). For the ruleset hash
+/// ([`crate::hash`]), which a partner's server recomputes in its own
+/// language.
+pub fn parse_nearest(text: &str) -> Result<serde_json::Value, ParseError> {
+    parse_with(text, &[], Some(nearest_double))
+}
+
+fn parse_with(
+    text: &str,
+    skip: &[&str],
+    nearest: Option<Nearest>,
+) -> Result<serde_json::Value, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
         depth: 128,
         skip,
+        nearest,
     };
     let v = p.value()?;
     match p.ws() {
@@ -225,7 +250,15 @@ struct Parser<'a> {
     depth: u8,
     /// Top-level members stepped over (see [`parse_skipping`]).
     skip: &'a [&'a str],
+    /// Numbers as the nearest double (see [`parse_nearest`]).
+    nearest: Option<Nearest>,
 }
+
+/// Corrects a number's double (see [`nearest_double`]). A function pointer
+/// rather than a flag so that the correction's code is only reachable from
+/// [`parse_nearest`]: the portal's first screen parses with [`parse`], and
+/// its module does not carry the big-integer code.
+type Nearest = fn(&[u8], f64) -> f64;
 
 type Parsed<T> = Result<T, ParseError>;
 
@@ -527,6 +560,7 @@ impl Parser<'_> {
     /// parsing, step for step.
     fn number(&mut self, positive: bool) -> Parsed<serde_json::Value> {
         use serde_json::{Number, Value};
+        let start = self.i;
         let mut significand: u64 = match self.next() {
             None => return Err(self.error(EOF_VALUE)),
             Some(b'0') => {
@@ -673,8 +707,170 @@ impl Parser<'_> {
                 }
             }
         }
+        if let Some(nearest) = self.nearest {
+            f = nearest(&self.s[start..self.i], f);
+        }
         let f = if positive { f } else { -f };
         Ok(Value::Number(Number::from_f64(f).unwrap_or(0.into())))
+    }
+}
+
+/// The double nearest to the decimal `text` (a JSON number without its
+/// sign), starting from `approx`, a double at most a few steps away: moves
+/// one step up or down while the number is past the midpoint to the
+/// neighbour on that side, comparing exactly in big integers (a few hundred
+/// bytes of code, where the standard library's correctly rounded parser
+/// would bring its ~10 KB table of powers into the WebAssembly). Checks
+/// every number, even those serde_json's conversion gets right (at most 15
+/// digits and an exponent within ±22): the test for that would sit in the
+/// first screen's parser, and a ruleset has few non-integers.
+fn nearest_double(text: &[u8], approx: f64) -> f64 {
+    // text = D × 10^e, D the significant digits.
+    let mut digits: Vec<u8> = Vec::new();
+    let mut e: i64 = 0;
+    let mut fraction = false;
+    let mut rest = text.iter();
+    for &c in rest.by_ref() {
+        match c {
+            b'.' => fraction = true,
+            b'0'..=b'9' => {
+                if fraction {
+                    e -= 1;
+                }
+                if c != b'0' || !digits.is_empty() {
+                    digits.push(c - b'0');
+                }
+            }
+            _ => break, // 'e' or 'E'
+        }
+    }
+    let mut exp: i64 = 0;
+    let mut negative = false;
+    for &c in rest {
+        match c {
+            b'-' => negative = true,
+            b'0'..=b'9' => exp = (exp * 10 + i64::from(c - b'0')).min(1 << 20),
+            _ => {}
+        }
+    }
+    e += if negative { -exp } else { exp };
+    // 768 significant digits decide any double; past them only whether
+    // something nonzero follows counts (one sticky digit).
+    const KEEP: usize = 800;
+    if digits.len() > KEEP {
+        let sticky = digits[KEEP..].iter().any(|&d| d != 0);
+        e += (digits.len() - KEEP) as i64;
+        digits.truncate(KEEP);
+        if sticky {
+            digits.push(1);
+            e -= 1;
+        }
+    }
+    if digits.is_empty() || e > 400 || e + (digits.len() as i64) < -400 {
+        return approx; // zero, or far past the range of doubles
+    }
+    let e = e as i32;
+    // Compares D × 10^e with m × 2^k.
+    let compare = |m: u64, k: i32| {
+        let mut left = Big::default();
+        for &d in &digits {
+            left.mul_add(10, u32::from(d));
+        }
+        let mut right = Big(vec![m as u32, (m >> 32) as u32]);
+        left.scale(e.max(0), (-k).max(0));
+        right.scale((-e).max(0), k.max(0));
+        left.cmp(&right)
+    };
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let mut f = approx;
+    loop {
+        let bits = f.to_bits();
+        let (biased, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
+        let (m, k) = if biased == 0 {
+            (frac, -1074)
+        } else {
+            (frac | 1 << 52, biased - 1075)
+        };
+        let odd = m & 1 == 1;
+        // Up to the midpoint with the next double, ties to the even one.
+        match compare(2 * m + 1, k - 1) {
+            Greater => {}
+            Equal if odd => {}
+            _ => {
+                if f == 0.0 {
+                    return f;
+                }
+                // Down to the midpoint with the previous one, whose spacing
+                // is half ours below a power of two.
+                let below = if frac == 0 && biased > 1 {
+                    compare(4 * m - 1, k - 2)
+                } else {
+                    compare(2 * m - 1, k - 1)
+                };
+                match below {
+                    Less => {}
+                    Equal if odd => {}
+                    _ => return f,
+                }
+                f = f64::from_bits(bits - 1);
+                continue;
+            }
+        }
+        let up = f64::from_bits(bits + 1);
+        if up.is_infinite() {
+            return f;
+        }
+        f = up;
+    }
+}
+
+/// An unsigned big integer, 32-bit limbs, least significant first: just
+/// enough arithmetic for [`nearest_double`].
+#[derive(Default, PartialEq, Eq)]
+struct Big(Vec<u32>);
+
+impl Big {
+    /// self × m + a.
+    fn mul_add(&mut self, m: u32, a: u32) {
+        let mut carry = u64::from(a);
+        for limb in &mut self.0 {
+            let x = u64::from(*limb) * u64::from(m) + carry;
+            *limb = x as u32;
+            carry = x >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    /// self × 10^tens × 2^twos.
+    fn scale(&mut self, mut tens: i32, mut twos: i32) {
+        while tens > 0 {
+            let n = tens.min(9);
+            self.mul_add(10u32.pow(n as u32), 0);
+            tens -= n;
+        }
+        while twos > 0 {
+            let n = twos.min(31);
+            self.mul_add(1 << n, 0);
+            twos -= n;
+        }
+    }
+}
+
+impl PartialOrd for Big {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Big {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let trim = |v: &[u32]| v.len() - v.iter().rev().take_while(|&&l| l == 0).count();
+        let (a, b) = (&self.0[..trim(&self.0)], &other.0[..trim(&other.0)]);
+        a.len()
+            .cmp(&b.len())
+            .then_with(|| a.iter().rev().cmp(b.iter().rev()))
     }
 }
 

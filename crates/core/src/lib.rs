@@ -51,8 +51,8 @@ pub mod bench;
 pub mod schema;
 
 pub use eval::{
-    evaluate, price_for, verify, Answered, Decision, Difference, EvalError, Outcome, Price,
-    Request, Step, TraceEntry, TraceKind, Transcript, Verification,
+    evaluate, price_for, verify, Answered, Decision, Difference, EvalError, HashScheme, Outcome,
+    Price, Request, Step, TraceEntry, TraceKind, Transcript, Verification,
 };
 pub use load::{
     load, load_with_report, parse, parse_front, read_front, validate, validate_on, Rest,

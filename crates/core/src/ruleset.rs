@@ -110,12 +110,24 @@ impl Content {
     /// Empty for a ruleset not read by the loader (deserialized or built).
     fn hash(&self) -> &str {
         self.hash
-            .get_or_init(|| match crate::json::parse(&self.source) {
+            .get_or_init(|| match crate::json::parse_nearest(&self.source) {
                 Ok(value) if !self.source.is_empty() => {
                     crate::hash::sha256_hex(crate::hash::canonical_json(&value).as_bytes())
                 }
                 _ => String::new(),
             })
+    }
+
+    /// The hash of the canonical form used before RFC 8785
+    /// ([`crate::hash::legacy_canonical_json`], numbers read as serde_json
+    /// reads them), for `verify` only: not cached, as nothing else needs it.
+    fn legacy_hash(&self) -> String {
+        match crate::json::parse(&self.source) {
+            Ok(value) if !self.source.is_empty() => {
+                crate::hash::sha256_hex(crate::hash::legacy_canonical_json(&value).as_bytes())
+            }
+            _ => String::new(),
+        }
     }
 }
 
@@ -128,10 +140,19 @@ impl PartialEq for Content {
 }
 
 impl Ruleset {
-    /// SHA-256 (hex) of the canonical JSON this ruleset was loaded from
-    /// (computed on the first call).
+    /// SHA-256 (hex) of the RFC 8785 canonical form of the JSON this
+    /// ruleset was loaded from (computed on the first call); see
+    /// [`crate::hash`]. Empty for a ruleset not read from JSON.
     pub fn hash(&self) -> &str {
         self.content.hash()
+    }
+
+    /// SHA-256 (hex) of the canonical form hashed before RFC 8785
+    /// ([`crate::hash::legacy_canonical_json`]), which requests made then
+    /// carry: for [`crate::verify`] to accept them and say so. Equal to
+    /// [`Ruleset::hash`] for a ruleset whose two forms are the same text.
+    pub fn legacy_hash(&self) -> String {
+        self.content.legacy_hash()
     }
 
     /// The reference requests carry: id, version and hash.
@@ -182,7 +203,13 @@ pub struct RulesetRef {
     pub id: String,
     /// [`Ruleset::version`].
     pub version: String,
-    /// [`Ruleset::hash`].
+    /// SHA-256 (64 lowercase hex digits) of the RFC 8785 (JCS) canonical
+    /// form of the ruleset's JSON, over its UTF-8 bytes: recompute it with
+    /// any JCS library (README, "The ruleset hash"). Requests made before
+    /// Frontline switched to RFC 8785 carry the legacy hash (keys sorted by
+    /// UTF-8 bytes, numbers as serde_json writes them), which
+    /// `frontline verify` still accepts and names; for a ruleset with only
+    /// integer numbers the two are the same.
     pub hash: String,
 }
 
