@@ -178,19 +178,23 @@ fn members_are_sorted_as_rfc_8785_section_3_2_3_shows() {
     );
 }
 
+/// Where the RFC authors' test files are (tests/data/jcs/README.md), and their names.
+const RFC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/jcs");
+const RFC_FILES: [&str; 6] = [
+    "arrays",
+    "french",
+    "structures",
+    "unicode",
+    "values",
+    "weird",
+];
+
 /// The RFC authors' test files (tests/data/jcs/README.md).
 #[test]
 fn the_rfc_authors_test_files_canonicalize_byte_for_byte() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/jcs");
+    let dir = RFC_DIR;
     let mut seen = 0;
-    for name in [
-        "arrays",
-        "french",
-        "structures",
-        "unicode",
-        "values",
-        "weird",
-    ] {
+    for name in RFC_FILES {
         let read = |part: &str| {
             std::fs::read_to_string(format!("{dir}/{part}/{name}.json"))
                 .unwrap_or_else(|e| panic!("{dir}/{part}/{name}.json: {e}"))
@@ -237,15 +241,8 @@ fn reference_jcs(v: &Value) -> String {
 #[test]
 fn the_reference_canonicalizer_passes_the_rfc_files_too() {
     // So that agreeing with it means something.
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/jcs");
-    for name in [
-        "arrays",
-        "french",
-        "structures",
-        "unicode",
-        "values",
-        "weird",
-    ] {
+    let dir = RFC_DIR;
+    for name in RFC_FILES {
         let input = std::fs::read_to_string(format!("{dir}/input/{name}.json")).unwrap();
         let expected = std::fs::read_to_string(format!("{dir}/output/{name}.json")).unwrap();
         let value: Value = parse(&input).unwrap();
