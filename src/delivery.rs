@@ -7,7 +7,9 @@
 //! state machine; this module only does the I/O it asks for. Sending resumes
 //! when the portal opens (taking over at once a send that a reload cut off,
 //! when the request's Web Lock shows nobody else is at it), when the browser
-//! comes back online, and on timers.
+//! comes back online, when the intake acknowledges any request (the others
+//! waiting for it go within a few seconds, not at the end of a backoff grown
+//! while it was down), and on timers.
 
 use std::time::Duration;
 
@@ -383,6 +385,30 @@ impl Courier {
         self.pump();
     }
 
+    /// The intake at `url` acknowledged a request: it is up again. What else
+    /// waits out a backoff for it (grown while it was down, up to half a
+    /// minute) becomes due within a few seconds ([`Outbox::intake_back`]),
+    /// each entry re-read and saved on its own like every change. The
+    /// sender's pump that follows every attempt moves the timer to the
+    /// earliest of them, and [`MAX_IN_FLIGHT`] still bounds how many go at
+    /// once.
+    fn intake_back(&self, url: &str) {
+        let now = now_ms();
+        let waiting: Vec<String> = self
+            .outbox
+            .try_with_untracked(|o| {
+                o.entries
+                    .iter()
+                    .filter(|e| e.waits_for(url, now))
+                    .map(|e| e.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in waiting {
+            let _ = self.mutate(&id, |o| o.intake_back(url, now, random));
+        }
+    }
+
     /// "Try again" after a permanent failure.
     pub fn retry(&self, id: &str) {
         let _ = self.mutate(id, |o| o.retry_now(id, now_ms()));
@@ -472,6 +498,8 @@ impl Courier {
         };
         let adapter = self.adapter.try_get_value();
         let outcome = send(&call).await;
+        let acknowledged =
+            matches!(outcome, Attempt::Response { status, .. } if (200..300).contains(&status));
         let effect = self.mutate(id, |o| match outcome {
             Attempt::Response {
                 status,
@@ -491,6 +519,10 @@ impl Courier {
             Attempt::Timeout => o.on_timeout(id, now_ms(), random()),
             Attempt::NetworkError => o.on_network_error(id, now_ms(), random()),
         });
+        // Any 2xx, even for a request another tab had sent already.
+        if acknowledged {
+            self.intake_back(&call.url);
+        }
         let shown = self.shown.try_get_value().flatten();
         if matches!(effect, Ok(Ok(Effect::Sent { .. }))) && shown.as_deref() != Some(id) {
             self.forget_unshown_later();
