@@ -366,46 +366,43 @@ impl Courier {
 
     /// The browser is back online: what waited out a backoff because it got
     /// no answer is sent now, not at the end of a wait that may have grown
-    /// to minutes while offline.
+    /// while offline.
     fn back_online(&self) {
-        let now = now_ms();
-        let waiting: Vec<String> = self
-            .outbox
-            .try_with_untracked(|o| {
-                o.entries
-                    .iter()
-                    .filter(|e| e.state == State::Pending && e.next_attempt_at > now)
-                    .map(|e| e.id.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for id in waiting {
-            let _ = self.mutate(&id, |o| o.back_online(&id, now));
-        }
+        self.bring_forward(None);
         self.pump();
     }
 
-    /// The intake at `url` acknowledged a request: it is up again. What else
-    /// waits out a backoff for it (grown while it was down, up to half a
-    /// minute) becomes due within a few seconds ([`Outbox::intake_back`]),
-    /// each entry re-read and saved on its own like every change. The
-    /// sender's pump that follows every attempt moves the timer to the
-    /// earliest of them, and [`MAX_IN_FLIGHT`] still bounds how many go at
-    /// once.
-    fn intake_back(&self, url: &str) {
+    /// Cuts short the waits of saved requests: `None`, the browser is back
+    /// online ([`Outbox::back_online`]); `Some(url)`, the intake at `url`
+    /// acknowledged a request, so it is up again and what else waits out a
+    /// backoff for it (grown while it was down, up to half a minute) becomes
+    /// due within a few seconds ([`Outbox::intake_back`]). Each entry is
+    /// re-read and saved on its own, like every change; the pump that
+    /// follows (after every attempt, and here when back online) moves the
+    /// timer to the earliest, and [`MAX_IN_FLIGHT`] still bounds how many go
+    /// at once. Both in one function: one call of [`Courier::mutate`], so
+    /// one copy of its boxed change in the module (each call site adds a
+    /// vtable whose function indices shift the whole module's bytes).
+    fn bring_forward(&self, url: Option<&str>) {
         let now = now_ms();
         let waiting: Vec<String> = self
             .outbox
             .try_with_untracked(|o| {
                 o.entries
                     .iter()
-                    .filter(|e| e.waits_for(url, now))
+                    .filter(|e| match url {
+                        Some(url) => e.waits_for(url, now),
+                        None => e.state == State::Pending && e.next_attempt_at > now,
+                    })
                     .map(|e| e.id.clone())
                     .collect()
             })
             .unwrap_or_default();
         for id in waiting {
-            let _ = self.mutate(&id, |o| o.intake_back(url, now, random));
+            let _ = self.mutate(&id, |o| match url {
+                Some(url) => !o.intake_back(url, now, random).is_empty(),
+                None => o.back_online(&id, now) == Ok(true),
+            });
         }
     }
 
@@ -521,7 +518,7 @@ impl Courier {
         });
         // Any 2xx, even for a request another tab had sent already.
         if acknowledged {
-            self.intake_back(&call.url);
+            self.bring_forward(Some(&call.url));
         }
         let shown = self.shown.try_get_value().flatten();
         if matches!(effect, Ok(Ok(Effect::Sent { .. }))) && shown.as_deref() != Some(id) {
