@@ -141,7 +141,7 @@ page sees its 2xx); the first acknowledgement after the outage in its own
 column. The outbox sends at most 4 at once; its backoff (base 1 s, full
 jitter) is capped at 30 s, and an acknowledgement makes the others waiting
 for that intake due within 3 s, at random. Counted afterwards in the
-intake's SQLite file. ${RUNS} runs, \`${command}\` (part of \`make bench\`);
+intake's SQLite file. ${RUNS} run${RUNS === 1 ? '' : 's'}, \`${command}\` (part of \`make bench\`);
 median from recovery to the last arrival ${spread(last, 's', 1)}.
 
 | run | received (rows) | distinct requests | duplicates | attempts during the outage | acknowledged during it | attempts after | recovery → first arrival | recovery → last arrival | left in storage after 8 s |
