@@ -381,8 +381,8 @@ impl Courier {
     /// follows (after every attempt, and here when back online) moves the
     /// timer to the earliest, and [`MAX_IN_FLIGHT`] still bounds how many go
     /// at once. Both in one function: one call of [`Courier::mutate`], so
-    /// one copy of its boxed change in the module (each call site adds a
-    /// vtable whose function indices shift the whole module's bytes).
+    /// one copy of its boxed change in the module (a call of its own for the
+    /// acknowledgement measured 412 B gzip more in the request part).
     fn bring_forward(&self, url: Option<&str>) {
         let now = now_ms();
         let waiting: Vec<String> = self

@@ -68,8 +68,9 @@ pub const BACKOFF_BASE_MS: u64 = 1_000;
 /// No backoff waits longer than this (milliseconds). Short, because a wait
 /// is what a customer watching "it will be sent automatically" sees: with
 /// five minutes, a request saved during a one-minute outage was sent up to
-/// two minutes after the intake was back. Thirty seconds is 6 attempts in
-/// the first minute of an outage, then 2 a minute; what bounds the load on
+/// two minutes after the intake was back. Thirty seconds is at least 6
+/// attempts in the first minute of an outage, then at least 2 a minute (the
+/// jitter only shortens waits); what bounds the load on
 /// a struggling intake is the sender's parallel limit (a few at once per
 /// browser), and [`Outbox::intake_back`] cuts the wait short once one
 /// request gets through.
