@@ -21,7 +21,13 @@ const OPEN_BUDGET = 120 * KB;
  * waits for (the glue, the module, the ruleset), and that with what is
  * fetched once it is shown (the rest part). Lower them with every saving.
  * Raise one only for a fix or a trade that cannot be had for fewer bytes,
- * saying so and by how much in the commit. The last raise: the opened
+ * saying so and by how much in the commit. The last raise: the first
+ * screen 91 → 91.5 KiB, for the outbox's recovery after an outage (issue 18:
+ * backoff cap, Outbox::intake_back), which lives in the request part (+555 B
+ * raw, +279 B gzip there): the module the first screen waits for kept its
+ * exact raw size (179,917 B) but its gzip grew 330 B (93,143 → 93,473 B
+ * in all), as the linker laid out its data and function table anew
+ * (pointers and indices moved, no new bytes). The raise before: the opened
  * portal 96 → 100 KiB (+3.4 KB), for the ruleset's rest reader moved out of
  * the module the first screen waits for (−5,184 B gzip, −17 KB raw there:
  * the first-screen ceiling, new, at 91 KiB), at the cost of a part's own
@@ -35,7 +41,7 @@ const OPEN_BUDGET = 120 * KB;
  * +92 B here, paid for by recurring holidays (a shorter default ruleset's
  * calendar, and no set of dates built): 93,035 B measured, 149 B to spare.
  */
-const FIRST_SCREEN_CEILING = 91 * KB;
+const FIRST_SCREEN_CEILING = 91.5 * KB;
 const OPEN_CEILING = 100 * KB;
 
 const dist = join(ROOT, 'dist');

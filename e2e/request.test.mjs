@@ -180,7 +180,7 @@ test('reloading while the server is down: the request is kept and sent once it i
   const [kept] = await savedRequests(page);
   assert.equal(kept?.last_error, 'network error', 'kept across the reload, waiting to be retried');
   await faults(); // the intake is back
-  // The retry would come after its backoff (full jitter, up to minutes after
+  // The retry would come after its backoff (full jitter, up to 30 s after
   // many failed attempts); the connection coming back sends it at once, so
   // the wait below does not depend on how many attempts the outage took.
   await context.setOffline(true);
@@ -267,6 +267,64 @@ test('back online, a request waiting out a long backoff is sent at once', async 
   await context.setOffline(false);
   await page.getByTestId('step-sent').waitFor({ timeout: 5_000 });
   assert.equal(await copiesOf(title), 1);
+  await context.close();
+});
+
+test('once the intake acknowledges one request, the others waiting out a backoff for it follow within seconds', async () => {
+  await faults({ down_for_ms: 120_000 });
+  const { context, page } = await open(); // its failed fetch is logged, as it should be
+  const title = await toReview(page, 'Recovered');
+  await page.getByTestId('send').click();
+  await page.getByTestId('step-queued').waitFor();
+  await page.close();
+  // What a long outage leaves in the outbox, written from a page of the same
+  // site that runs no portal: two requests waiting out a 25 s backoff after
+  // 503s, one refused for good (waiting for the customer), and one due now.
+  const other = await context.newPage();
+  await other.goto(new URL('favicon.svg', h.server.portal).href);
+  const kinds = ['waiting 1', 'waiting 2', 'refused', 'due'];
+  await other.evaluate((kinds) => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('frontline.outbox:'));
+    const saved = JSON.parse(localStorage.getItem(key));
+    localStorage.removeItem(key);
+    const now = Date.now();
+    const states = {
+      'waiting 1': { attempts: 6, next_attempt_at: now + 25_000, state: { state: 'pending' }, last_error: 'HTTP 503' },
+      'waiting 2': { attempts: 7, next_attempt_at: now + 25_000, state: { state: 'pending' }, last_error: 'HTTP 503' },
+      refused: { attempts: 1, next_attempt_at: now, state: { state: 'failed', status: 400, reason: 'the intake refused the request as invalid' }, last_error: 'the intake refused the request as invalid' },
+      due: { attempts: 0, next_attempt_at: now, state: { state: 'pending' }, last_error: null },
+    };
+    for (const kind of kinds) {
+      const id = crypto.randomUUID();
+      const entry = structuredClone(saved.entries[0]);
+      const body = JSON.parse(entry.outgoing.body);
+      body.id = id;
+      body.problem.title = `${body.problem.title} ${kind}`;
+      Object.assign(entry, { id, created_at: now }, states[kind]);
+      entry.outgoing.body = JSON.stringify(body);
+      entry.outgoing.headers = entry.outgoing.headers.map(([k, v]) => [k, k.toLowerCase() === 'idempotency-key' ? id : v]);
+      localStorage.setItem(`frontline.outbox:${id}`, JSON.stringify({ version: saved.version, entries: [entry] }));
+    }
+  }, kinds);
+  await faults(); // the intake is back
+  const started = Date.now();
+  const later = await context.newPage();
+  const laterErrors = await watchErrors(later);
+  await later.goto(h.server.portal);
+  // The one due now is acknowledged; the two waiting follow within the
+  // 3 s spread, not at the end of their 25 s.
+  const arrived = async () => (await Promise.all(['waiting 1', 'waiting 2', 'due'].map((k) => copiesOf(`${title} ${k}`))));
+  while ((await arrived()).some((n) => n === 0) && Date.now() - started < 20_000) await later.waitForTimeout(200);
+  const seconds = (Date.now() - started) / 1000;
+  assert.deepEqual(await arrived(), [1, 1, 1], `received once each, after ${seconds} s`);
+  assert.ok(seconds < 12, `the waiting ones arrived ${seconds} s after the intake was back, not within seconds`);
+  // The refused one still waits for the customer, unsent.
+  assert.equal(await copiesOf(`${title} refused`), 0);
+  const left = await savedRequests(later);
+  const refused = left.find((e) => JSON.parse(e.outgoing.body).problem.title.endsWith('refused'));
+  assert.equal(refused?.state.state, 'failed', 'a refusal is not retried by itself');
+  assert.equal(refused?.attempts, 1);
+  assert.deepEqual(laterErrors, []);
   await context.close();
 });
 

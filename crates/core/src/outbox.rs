@@ -19,10 +19,13 @@
 //! ```
 //!
 //! Transient failures are retried for ever, with exponential backoff and
-//! full jitter (base [`BACKOFF_BASE_MS`], cap [`BACKOFF_CAP_MS`]) or as the
-//! server's `Retry-After` says; permanent ones (other 4xx) wait for the
-//! customer, the request kept. A 2xx always wins, even late, and marks an
-//! entry sent once.
+//! full jitter (base [`BACKOFF_BASE_MS`] = 1 s, capped at [`BACKOFF_CAP_MS`]
+//! = 30 s) or as the server's `Retry-After` says; permanent ones (other 4xx)
+//! wait for the customer, the request kept. A 2xx always wins, even late,
+//! and marks an entry sent once; it also shows the intake is back, so the
+//! others waiting out a backoff for that intake are made due within a few
+//! seconds ([`Outbox::intake_back`], [`RECOVERY_SPREAD_MS`] = 3 s, at
+//! random) instead of at the end of a backoff grown during the outage.
 //!
 //! What it is not: storage, a clock, a random source or a transport. Time is
 //! milliseconds since the Unix epoch passed in (`Date.now()`), randomness a
@@ -62,8 +65,19 @@ use crate::adapters::OutgoingHttp;
 pub const OUTBOX_VERSION: u32 = 1;
 /// The first retry waits up to this long (milliseconds).
 pub const BACKOFF_BASE_MS: u64 = 1_000;
-/// No backoff waits longer than this (milliseconds).
-pub const BACKOFF_CAP_MS: u64 = 5 * 60 * 1_000;
+/// No backoff waits longer than this (milliseconds). Short, because a wait
+/// is what a customer watching "it will be sent automatically" sees: with
+/// five minutes, a request saved during a one-minute outage was sent up to
+/// two minutes after the intake was back. Thirty seconds is at least 6
+/// attempts in the first minute of an outage, then at least 2 a minute (the
+/// jitter only shortens waits); what bounds the load on
+/// a struggling intake is the sender's parallel limit (a few at once per
+/// browser), and [`Outbox::intake_back`] cuts the wait short once one
+/// request gets through.
+pub const BACKOFF_CAP_MS: u64 = 30_000;
+/// After an acknowledgement, what else waits for that intake is sent within
+/// this window (milliseconds), spread at random: see [`Outbox::intake_back`].
+pub const RECOVERY_SPREAD_MS: u64 = 3_000;
 /// A `Retry-After` longer than this is shortened to it (milliseconds), so a
 /// misconfigured server cannot park a request for days.
 pub const MAX_RETRY_AFTER_MS: u64 = 60 * 60 * 1_000;
@@ -104,6 +118,26 @@ pub struct Entry {
     /// one that sent it: see [`Fallback`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<Fallback>,
+}
+
+impl Entry {
+    /// Whether [`Outbox::intake_back`] at `now` would bring this entry
+    /// forward, because the intake at `url` is back: it is pending for that
+    /// URL and would wait longer than [`RECOVERY_SPREAD_MS`] still (an entry
+    /// due sooner keeps its time, so acknowledgements in a row never delay
+    /// one nor rewrite it again and again). Left alone: a wait the intake
+    /// itself asked for (`Retry-After`: it knows best when it can take more),
+    /// an entry being sent (another tab's lease), failed for good (waiting
+    /// for the customer) or sent.
+    pub fn waits_for(&self, url: &str, now: u64) -> bool {
+        self.state == State::Pending
+            && self.outgoing.url == url
+            && self.next_attempt_at > now.saturating_add(RECOVERY_SPREAD_MS)
+            && !self
+                .last_error
+                .as_deref()
+                .is_some_and(|w| w.ends_with(AS_ASKED))
+    }
 }
 
 /// What the customer keeps of a request while it is not delivered. The
@@ -468,7 +502,9 @@ impl Outbox {
     /// Records the intake's answer. `retry_after` is the raw `Retry-After`
     /// header (seconds or an HTTP date), `body_reference` the reference read
     /// from a 2xx body (see [`crate::adapters::reference_from_body`]),
-    /// `random` a fresh random number for the backoff's jitter.
+    /// `random` a fresh random number for the backoff's jitter. After a 2xx,
+    /// let the others know the intake is back: [`Outbox::intake_back`] (a
+    /// caller keeping each entry apart calls it on each).
     pub fn on_response(
         &mut self,
         id: &str,
@@ -495,15 +531,20 @@ impl Outbox {
             return Ok(Effect::Ignored);
         }
         if is_transient(status) {
-            let delay = retry_after
+            let asked = retry_after
                 .and_then(|h| retry_after_ms(h, now))
-                .map(|ms| ms.min(MAX_RETRY_AFTER_MS))
-                .unwrap_or_else(|| backoff_ms(e.attempts, random));
-            let why = if status == 0 {
+                .map(|ms| ms.min(MAX_RETRY_AFTER_MS));
+            let delay = asked.unwrap_or_else(|| backoff_ms(e.attempts, random));
+            let mut why = if status == 0 {
                 "no HTTP answer".to_string()
             } else {
                 format!("HTTP {status}")
             };
+            if asked.is_some() {
+                // Read back by `Entry::waits_for`: a wait the intake asked
+                // for is not cut short when another request gets through.
+                why.push_str(AS_ASKED);
+            }
             Ok(schedule(e, now, delay, why))
         } else {
             let reason = failure_reason(status);
@@ -594,6 +635,36 @@ impl Outbox {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// The intake at `url` acknowledged a request (a 2xx): it is up again.
+    /// Every entry for that same URL still waiting out a backoff longer than
+    /// [`RECOVERY_SPREAD_MS`] (grown while the intake was down, up to
+    /// [`BACKOFF_CAP_MS`]) becomes due at a random moment within that
+    /// window from `now`, one `random()` each: the customer watching "it will
+    /// be sent automatically" waits seconds, not the rest of a backoff, and a
+    /// long queue (or several tabs sharing it) does not start in the same
+    /// instant. The sender's parallel limit still bounds how many go at once.
+    /// See [`Entry::waits_for`] for what is left alone. Attempts (and so the
+    /// next backoff, should the intake fail again) and idempotency keys are
+    /// kept. Returns the ids changed, in order.
+    ///
+    /// The exact URL, not its origin: another path of the same host may be
+    /// served by something else entirely.
+    pub fn intake_back(
+        &mut self,
+        url: &str,
+        now: u64,
+        mut random: impl FnMut() -> u32,
+    ) -> Vec<String> {
+        let mut changed = Vec::new();
+        for e in self.entries.iter_mut().filter(|e| e.waits_for(url, now)) {
+            let jitter =
+                u128::from(RECOVERY_SPREAD_MS) * u128::from(random()) / (u128::from(u32::MAX) + 1);
+            e.next_attempt_at = now.saturating_add(jitter as u64);
+            changed.push(e.id.clone());
+        }
+        changed
     }
 
     /// Removes an entry (after the UI showed its reference, or when the
@@ -826,6 +897,8 @@ mod json_form {
     }
 }
 
+/// The end of `last_error` when the wait is the intake's `Retry-After`.
+const AS_ASKED: &str = ", waiting as its Retry-After asked";
 /// `last_error` of an attempt that got no answer at all.
 const NETWORK_ERROR: &str = "network error";
 /// `last_error` of an attempt that got no answer in time.

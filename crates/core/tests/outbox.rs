@@ -69,7 +69,7 @@ fn a_success_marks_the_entry_sent_with_its_reference_once() {
 }
 
 #[test]
-fn backoff_doubles_from_one_second_up_to_five_minutes() {
+fn backoff_doubles_from_one_second_up_to_thirty_seconds() {
     let mut o = outbox_with("r1", 0);
     let mut now = 0;
     let mut delays = Vec::new();
@@ -88,8 +88,8 @@ fn backoff_doubles_from_one_second_up_to_five_minutes() {
     assert_eq!(
         delays,
         vec![
-            1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000,
-            300_000
+            1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000,
+            30_000
         ]
     );
     assert_eq!(o.get("r1").unwrap().attempts, 12);
@@ -102,6 +102,13 @@ fn jitter_is_full_and_comes_from_the_caller() {
     assert_eq!(backoff_ms(1, MAX / 2), 499);
     assert_eq!(backoff_ms(3, MAX / 4), 999);
     assert_eq!(backoff_ms(u32::MAX, MAX), BACKOFF_CAP_MS);
+    // However long the outage (attempts in the thousands), no wait exceeds
+    // thirty seconds.
+    assert_eq!(BACKOFF_CAP_MS, 30_000);
+    for a in [6, 7, 40, 1_000, 100_000, u32::MAX] {
+        assert_eq!(backoff_ms(a, MAX), 30_000, "attempt {a}");
+        assert_eq!(backoff_ms(a, MAX / 2), 14_999, "attempt {a}");
+    }
     for r in [0, 1, 12345, MAX / 3, MAX] {
         for a in 0..40 {
             assert!(backoff_ms(a, r) <= BACKOFF_CAP_MS);
@@ -296,6 +303,194 @@ fn back_online_cuts_short_the_wait_of_what_got_no_answer_only() {
     );
 }
 
+/// A deterministic stand-in for `crypto.getRandomValues` (an LCG).
+fn randoms(seed: u32) -> impl FnMut() -> u32 {
+    let mut x = seed;
+    move || {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        x
+    }
+}
+
+const OTHER: &str = "https://other.example.com/intake";
+
+fn call_to(url: &str, id: &str) -> OutgoingHttp {
+    OutgoingHttp {
+        url: url.into(),
+        headers: vec![("Idempotency-Key".into(), id.into())],
+        ..call()
+    }
+}
+
+/// Fails `id` `n` times in a row with a 503 and no `Retry-After`, from `at`,
+/// with the jitter at its top: its backoff grows as in an outage.
+fn fail_times(o: &mut Outbox, id: &str, n: u32, mut at: u64) -> u64 {
+    for _ in 0..n {
+        o.begin(id, at, LEASE).unwrap();
+        let Effect::Retry { at: next } = o.on_response(id, at, 503, None, None, MAX).unwrap()
+        else {
+            panic!("expected a retry")
+        };
+        at = next;
+    }
+    at
+}
+
+#[test]
+fn an_acknowledgement_brings_forward_the_others_waiting_for_that_intake() {
+    let url = call().url;
+    let mut o = Outbox::new();
+    let waiting: Vec<String> = (0..50).map(|i| format!("w{i}")).collect();
+    for id in &waiting {
+        o.add(id, call_to(&url, id), 0).unwrap();
+    }
+    for id in [
+        "other", "refused", "leased", "asked", "soon", "sent", "expired",
+    ] {
+        let to = if id == "other" { OTHER } else { url.as_str() };
+        o.add(id, call_to(to, id), 0).unwrap();
+    }
+    // During the outage: six 503s each, the last at 31 s, so each waits
+    // until 61 s (the backoff's cap).
+    for id in waiting.iter().map(String::as_str).chain(["other"]) {
+        assert_eq!(fail_times(&mut o, id, 6, 0), 61_000);
+    }
+    o.begin("refused", 0, LEASE).unwrap();
+    o.on_response("refused", 0, 400, None, None, MAX).unwrap();
+    o.begin("asked", 0, LEASE).unwrap();
+    o.on_response("asked", 0, 429, Some("120"), None, MAX)
+        .unwrap();
+    o.begin("sent", 0, LEASE).unwrap();
+    o.on_response("sent", 0, 201, None, None, MAX).unwrap();
+    o.begin("expired", 0, 10).unwrap();
+    let now = 30_000;
+    o.begin("leased", now - 1, LEASE).unwrap(); // another tab is at it
+    let soon = fail_times(&mut o, "soon", 1, now - 500); // due in 0.5 s
+    assert_eq!(soon, now + 500);
+    let before = o.clone();
+    let first_wait = |o: &Outbox| o.get("w0").unwrap().next_attempt_at;
+    assert!(first_wait(&o) > now + 10_000, "the backoff grew");
+
+    let changed = o.intake_back(&url, now, randoms(7));
+
+    assert_eq!(changed, waiting, "exactly the ones waiting out a backoff");
+    let times: Vec<u64> = waiting
+        .iter()
+        .map(|id| o.get(id).unwrap().next_attempt_at)
+        .collect();
+    assert!(
+        times
+            .iter()
+            .all(|t| (now..now + RECOVERY_SPREAD_MS).contains(t)),
+        "all due within {RECOVERY_SPREAD_MS} ms: {times:?}"
+    );
+    // Spread over the window, not all at once.
+    let (lo, hi) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+    assert!(hi - lo > RECOVERY_SPREAD_MS / 2, "spread {lo}..{hi}");
+    assert!(
+        o.due(now + RECOVERY_SPREAD_MS).len() >= waiting.len(),
+        "due soon"
+    );
+    for (after, was) in o.entries.iter().zip(&before.entries) {
+        if waiting.contains(&after.id) {
+            // Only the time moves: same state, attempts, call (and so the
+            // same Idempotency-Key), same error.
+            let moved = Entry {
+                next_attempt_at: was.next_attempt_at,
+                ..after.clone()
+            };
+            assert_eq!(&moved, was, "{}", after.id);
+        } else {
+            // Another intake, a refusal, another tab's lease, the intake's
+            // own Retry-After, one due sooner anyway, a sent one, an expired
+            // lease (due already): untouched.
+            assert_eq!(after, was, "{}", after.id);
+        }
+    }
+    // A second acknowledgement right after changes nothing more.
+    let again = o.clone();
+    assert!(o.intake_back(&url, now + 100, randoms(8)).is_empty());
+    assert_eq!(o, again);
+    // The other intake's acknowledgement brings forward its own only.
+    assert_eq!(o.intake_back(OTHER, now, randoms(9)), vec!["other"]);
+}
+
+#[test]
+fn entry_waits_for_tells_the_shell_which_entries_an_acknowledgement_moves() {
+    let url = call().url;
+    let mut o = outbox_with("r1", 0);
+    let at = fail_times(&mut o, "r1", 6, 0);
+    let e = o.get("r1").unwrap().clone();
+    assert!(e.waits_for(&url, at - RECOVERY_SPREAD_MS - 1));
+    assert!(!e.waits_for(&url, at - RECOVERY_SPREAD_MS));
+    assert!(!e.waits_for(OTHER, 0));
+    assert!(!e.waits_for("https://support.example.com/intake/", 0));
+    // On a one-entry outbox, as the browser keeps them.
+    let mut one = Outbox {
+        entries: vec![e],
+        ..Outbox::new()
+    };
+    assert_eq!(one.intake_back(&url, 0, || 0), vec!["r1"]);
+    assert_eq!(one.get("r1").unwrap().next_attempt_at, 0);
+    assert_eq!(one.get("r1").unwrap().attempts, 6, "the backoff stays");
+}
+
+/// Issue 18's report, on a simulated clock: five requests sent while the
+/// intake answered 503 for a minute, a sender with four slots whose
+/// attempts take 40 ms. The first retry after the outage finds the intake
+/// back within the backoff's cap; without `intake_back` each of the others
+/// would then wait out the rest of its own backoff, with it they follow the
+/// first within a few seconds.
+#[test]
+fn requests_saved_during_an_outage_arrive_seconds_after_it_ends() {
+    const DOWN_UNTIL: u64 = 60_000;
+    const ATTEMPT_MS: u64 = 40;
+    for seed in 0..20 {
+        let mut random = randoms(seed);
+        let url = call().url;
+        let mut o = Outbox::new();
+        for i in 0..5u64 {
+            o.add(&format!("r{i}"), call(), i * 3_000).unwrap();
+        }
+        let mut in_flight: Vec<(String, u64)> = Vec::new();
+        let mut arrived = Vec::new();
+        let mut now = 0;
+        while arrived.len() < 5 {
+            assert!(now < 10 * 60_000, "seed {seed}: not delivered");
+            for (id, _) in in_flight.iter().filter(|(_, end)| *end <= now) {
+                if now < DOWN_UNTIL {
+                    o.on_response(id, now, 503, None, None, random()).unwrap();
+                } else {
+                    let e = o.on_response(id, now, 201, None, None, 0).unwrap();
+                    assert!(matches!(e, Effect::Sent { .. }));
+                    arrived.push(now);
+                    o.intake_back(&url, now, &mut random);
+                }
+            }
+            in_flight.retain(|(_, end)| *end > now);
+            for id in o.due_up_to(now, 4 - in_flight.len()) {
+                if in_flight.iter().all(|(f, _)| *f != id) {
+                    o.begin(&id, now, LEASE).unwrap();
+                    in_flight.push((id, now + ATTEMPT_MS));
+                }
+            }
+            now += 10;
+        }
+        // The first retry after the outage finds the intake back within
+        // the cap; the others follow it within the spread.
+        let first = arrived.iter().min().unwrap() - DOWN_UNTIL;
+        let last = arrived.iter().max().unwrap() - DOWN_UNTIL;
+        assert!(
+            first <= BACKOFF_CAP_MS + ATTEMPT_MS,
+            "seed {seed}: first arrival {first} ms after the intake was back"
+        );
+        assert!(
+            last - first <= RECOVERY_SPREAD_MS + 2 * ATTEMPT_MS,
+            "seed {seed}: last arrival {last} ms, first {first} ms after the intake was back"
+        );
+    }
+}
+
 #[test]
 fn a_lease_keeps_other_tabs_away_until_it_expires() {
     let mut o = outbox_with("r1", 0);
@@ -399,6 +594,7 @@ enum Op {
     NetworkError(u8),
     Timeout(u8),
     RetryNow(u8),
+    IntakeBack,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -426,6 +622,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..3).prop_map(Op::NetworkError),
         (0u8..3).prop_map(Op::Timeout),
         (0u8..3).prop_map(Op::RetryNow),
+        Just(Op::IntakeBack),
     ]
 }
 
@@ -460,6 +657,19 @@ proptest! {
                 Op::NetworkError(i) => (i, o.on_network_error(ids[usize::from(i)], now, random)),
                 Op::Timeout(i) => (i, o.on_timeout(ids[usize::from(i)], now, random)),
                 Op::RetryNow(i) => { let _ = o.retry_now(ids[usize::from(i)], now); continue; }
+                Op::IntakeBack => {
+                    let changed = o.intake_back(&call().url, now, || random);
+                    for (e, b) in o.entries.iter().zip(&before.entries) {
+                        if changed.contains(&e.id) {
+                            prop_assert_eq!(&b.state, &State::Pending);
+                            prop_assert!(e.next_attempt_at >= now && e.next_attempt_at < b.next_attempt_at);
+                            prop_assert_eq!(e.attempts, b.attempts);
+                        } else {
+                            prop_assert_eq!(e, b, "an entry not waiting is untouched");
+                        }
+                    }
+                    continue;
+                }
             };
             let i = usize::from(i);
             let was_sent = matches!(before.entries[i].state, State::Sent { .. });
