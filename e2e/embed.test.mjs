@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import { ROOT, fillMinimalRequest, harness, savedRequests, screenshotPath, startServer, toDisputeForm, watchErrors } from './support.mjs';
+import { ROOT, fillMinimalRequest, harness, receivedBy, savedRequests, screenshotPath, startServer, toDisputeForm, watchErrors } from './support.mjs';
 
 const h = harness();
 
@@ -222,8 +222,7 @@ test('a request saved on an earlier visit is sent on the next page view, without
   const later = await context.newPage();
   await page.close();
   await later.goto(new URL('demo/index.html', h.server.portal).href);
-  const arrived = async () => (await (await fetch(new URL('requests.json', h.server.intake))).json())
-    .requests.filter((r) => JSON.stringify(r).includes(title)).length;
+  const arrived = async () => (await receivedBy(h.server)).filter((r) => JSON.stringify(r).includes(title)).length;
   for (let i = 0; i < 60 && (await arrived()) === 0; i++) await later.waitForTimeout(250);
   assert.equal(await arrived(), 1);
   assert.equal(await later.locator('[data-frontline]').evaluate((el) => el.shadowRoot.querySelector('.fl-panel-host').hidden), true, 'still closed');
@@ -358,8 +357,8 @@ test('a partner page on another origin embeds the portal with the README snippet
     await page.getByTestId('step-sent').waitFor();
     assert.deepEqual(errors, [], 'no console error and no CSP violation');
     assert.deepEqual([...origins].sort(), [partnerOrigin, assets, intake].sort(), 'no other origin contacted');
-    const stored = await (await fetch(new URL('requests.json', server.intake))).json();
-    assert.equal(stored.requests.filter((r) => JSON.stringify(r).includes(title)).length, 1);
+    const stored = await receivedBy(server);
+    assert.equal(stored.filter((r) => JSON.stringify(r).includes(title)).length, 1);
   } finally {
     await context.close();
     await server.stop();

@@ -3,7 +3,7 @@
 // server, with its fault injection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillMinimalRequest, harness, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
+import { fillMinimalRequest, harness, receivedBy, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 const h = harness();
@@ -17,10 +17,7 @@ async function faults(spec) {
   assert.ok(res.ok, `faults: ${res.status} ${await res.text()}`);
 }
 
-async function received() {
-  const res = await fetch(new URL('requests.json', h.server.intake));
-  return (await res.json()).requests;
-}
+const received = () => receivedBy(h.server);
 
 /** Walks to the review of a request titled `<label> <now>`; returns the title. */
 async function toReview(page, label) {

@@ -1,6 +1,7 @@
 // Shared by the end-to-end specs: start the dev server on free loopback
 // ports, launch Debian's Chromium headless, and collect console errors.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach } from 'node:test';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,9 +29,12 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
  */
 export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowOrigins = [] } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
+  // The intake lists what arrived only to whoever holds this token.
+  const adminToken = randomBytes(16).toString('hex');
   const child = spawn(bin, ['--site', site, '--port', '0', '--intake-port', '0',
     '--exit-on-stdin-eof', '--exit-after', '900', '--db', db, '--enable-faults',
-    ...allowOrigins.flatMap((o) => ['--allow-origin', o])], { stdio: ['pipe', 'pipe', 'inherit'] });
+    ...allowOrigins.flatMap((o) => ['--allow-origin', o])],
+  { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FRONTLINE_ADMIN_TOKEN: adminToken } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);
@@ -43,11 +47,19 @@ export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowO
         resolve({
           portal: m[1],
           intake: m[2],
+          adminToken,
           stop: () => new Promise((done) => { child.once('exit', done); child.stdin.end(); }),
         });
       }
     });
   });
+}
+
+/** The requests the intake of `server` (from `startServer`) holds, logged in. */
+export async function receivedBy(server) {
+  const res = await fetch(new URL('requests.json', server.intake), { headers: { authorization: `Bearer ${server.adminToken}` } });
+  if (!res.ok) throw new Error(`requests.json: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()).requests;
 }
 
 /** Debian's Chromium, headless, with the flags this sandbox needs. */

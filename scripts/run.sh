@@ -15,5 +15,14 @@ for p in "$PORT" "$INTAKE_PORT"; do
     die "port $p on 127.0.0.1 is already in use (is 'make run' already running?): stop it, or pick free ports: FRONTLINE_PORT=8090 FRONTLINE_INTAKE_PORT=8091 make run"
   fi
 done
+# The intake lists what arrived only behind a login: a token of this
+# checkout's own, kept out of git (.frontline/ is ignored), unless one is set.
+if [ -z "${FRONTLINE_ADMIN_TOKEN:-}" ]; then
+  mkdir -p .frontline
+  [ -s .frontline/admin-token ] || (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > .frontline/admin-token)
+  FRONTLINE_ADMIN_TOKEN=$(cat .frontline/admin-token)
+fi
+export FRONTLINE_ADMIN_TOKEN
 step "serving: open http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+step "what arrived: http://127.0.0.1:$INTAKE_PORT/requests (any user name; password: $FRONTLINE_ADMIN_TOKEN)"
 exec target/release/frontline-dev --site dist --port "$PORT" --intake-port "$INTAKE_PORT"

@@ -52,7 +52,7 @@ public/rules/default.json; skipped with a warning if that default is
 missing), accepts requests from the portal's origin and from each
 --allow-origin (a partner page on another origin that embeds the portal),
 and with --enable-faults serves /_faults for tests. What arrived: /requests
-on the intake. JSON files under /rules/ are served with http://127.0.0.1:8081
+on the intake, behind a login with FRONTLINE_ADMIN_TOKEN as the password. JSON files under /rules/ are served with http://127.0.0.1:8081
 replaced by the intake's real origin. Every file is served with
 Access-Control-Allow-Origin: * so pages on any origin can embed the portal.";
 
@@ -74,6 +74,8 @@ struct Options {
     faults: bool,
     /// More origins the intake accepts requests from (embedding pages).
     allow_origins: Vec<String>,
+    /// Opens the intake's listing (from `FRONTLINE_ADMIN_TOKEN`).
+    admin_token: Option<String>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -88,6 +90,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         ruleset_given: false,
         faults: false,
         allow_origins: Vec::new(),
+        admin_token: frontline_intake::cli::admin_token_from_env(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -251,6 +254,7 @@ fn intake_state(
         .collect(),
         max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
         faults_enabled: options.faults,
+        admin_token: options.admin_token.clone(),
     })
 }
 
@@ -468,6 +472,7 @@ mod tests {
         let site = temp_site("verify");
         let mut o = parse(args(&["--db", ":memory:", "--enable-faults"])).unwrap();
         o.ruleset = site.join("rules/default.json");
+        o.admin_token = Some("a-test-token-0123456789".into());
         let origin = "http://127.0.0.1:45679";
         let state = intake_state(&o, 45000, origin).unwrap();
         let served = site_router(site.clone(), origin).unwrap();
@@ -508,7 +513,16 @@ mod tests {
             res.headers()["access-control-allow-origin"],
             "http://127.0.0.1:45000"
         );
-        let (_, _, list) = fetch(&intake, "/requests.json").await;
+        let listing = Request::get("/requests.json")
+            .header("authorization", "Bearer a-test-token-0123456789")
+            .body(Body::empty())
+            .unwrap();
+        let res = intake.clone().oneshot(listing).await.unwrap();
+        let list = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let list = String::from_utf8_lossy(&list);
         let list: serde_json::Value = serde_json::from_str(&list).unwrap();
         assert_eq!(
             list["requests"][0]["verification"]["matches"], true,

@@ -46,6 +46,14 @@ where
     }
 }
 
+/// The admin token from [`crate::ADMIN_TOKEN_ENV`] (`None` when unset or
+/// empty: the listing is off).
+pub fn admin_token_from_env() -> Option<String> {
+    std::env::var(crate::ADMIN_TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
 /// Reads and fully validates the ruleset at `path` for `--ruleset`, after
 /// `rewrite` (the dev server points its intake URL at the real port), with
 /// one clear message for an unreadable file and one for a ruleset with errors.

@@ -14,14 +14,21 @@
 //!   then `201 {"id", "reference": "FL-000123"}`. CORS for the configured
 //!   origins only.
 //! - `GET /requests` (HTML, no script or inline style) and
-//!   `GET /requests.json` (or `Accept: application/json`): what arrived.
+//!   `GET /requests.json` (or `Accept: application/json`): what arrived,
+//!   only with the admin token ([`Config::admin_token`], from the
+//!   `FRONTLINE_ADMIN_TOKEN` environment variable): as the password of
+//!   HTTP Basic authentication (a browser asks for it; any user name) or as
+//!   `Authorization: Bearer <token>`. Without a token configured the
+//!   listing is off (403): customer data is never listed to whoever reaches
+//!   the port.
 //! - `GET /health`.
 //! - With [`Config::faults_enabled`] only: `/_faults` (see [`faults`]) to
 //!   make the server fail, stall, drop connections or go down, for tests of
 //!   the portal's retries.
 //!
 //! What it is not: a help desk or a production server. It binds loopback,
-//! has no authentication and keeps everything in one SQLite file. Partners
+//! has one shared admin token for its listing and keeps everything in one
+//! SQLite file. Partners
 //! point the portal at their own intake.
 //!
 //! ## Usage
@@ -80,7 +87,18 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Serve `/_faults` (tests only).
     pub faults_enabled: bool,
+    /// The secret that opens the listing of what arrived (`None`: the
+    /// listing is off). Read from the environment, never from a file in the
+    /// repository or the ruleset.
+    pub admin_token: Option<String>,
 }
+
+/// The environment variable the servers read [`Config::admin_token`] from.
+pub const ADMIN_TOKEN_ENV: &str = "FRONTLINE_ADMIN_TOKEN";
+
+/// Tokens shorter than this are refused at start: one guessed in a few
+/// tries would open every customer's data.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 impl Default for Config {
     fn default() -> Self {
@@ -90,6 +108,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: MAX_REQUEST_BYTES,
             faults_enabled: false,
+            admin_token: None,
         }
     }
 }
@@ -104,6 +123,7 @@ struct Inner {
     origins: Vec<HeaderValue>,
     max_body: usize,
     faults: Option<Mutex<Faults>>,
+    admin_token: Option<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -115,6 +135,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl AppState {
     /// Opens the database and checks the configuration. Errors say what to fix.
     pub fn new(config: Config) -> Result<AppState, String> {
+        if let Some(t) = &config.admin_token {
+            if t.chars().count() < MIN_ADMIN_TOKEN_CHARS || t.trim() != t {
+                return Err(format!(
+                    "{ADMIN_TOKEN_ENV} must be at least {MIN_ADMIN_TOKEN_CHARS} characters, without spaces around it (make one with: openssl rand -hex 16)"
+                ));
+            }
+        }
         let store = Store::open(config.db_path.as_deref())?;
         let mut origins = Vec::new();
         for o in &config.allowed_origins {
@@ -132,6 +159,7 @@ impl AppState {
             origins,
             max_body: config.max_body_bytes,
             faults: config.faults_enabled.then(|| Mutex::new(Faults::default())),
+            admin_token: config.admin_token,
         })))
     }
 
@@ -476,13 +504,71 @@ async fn stored(st: &AppState) -> Result<(Vec<store::Stored>, u64), Response> {
     }
 }
 
+/// Whether `a` and `b` are equal, in a time that depends on their lengths
+/// only (a byte-by-byte `==` stops at the first difference, which a caller
+/// could time to guess the token a byte at a time).
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The token a request presents: the password of `Basic` credentials, or a
+/// `Bearer` token.
+fn presented_token(headers: &HeaderMap) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().as_bytes().to_vec());
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let colon = decoded.iter().position(|&b| b == b':')?;
+    Some(decoded[colon + 1..].to_vec())
+}
+
+/// `None` when the request carries the admin token; otherwise the answer:
+/// 403 when no token is configured (the listing is off), else 401 asking
+/// for it.
+fn admin_refusal(st: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let Some(token) = &st.0.admin_token else {
+        return Some((
+            StatusCode::FORBIDDEN,
+            [(header::CACHE_CONTROL, "no-store")],
+            format!("The listing is off: start the intake with {ADMIN_TOKEN_ENV} set to a secret of at least {MIN_ADMIN_TOKEN_CHARS} characters, then log in with it.\n"),
+        )
+            .into_response());
+    };
+    match presented_token(headers) {
+        Some(given) if same_secret(&given, token.as_bytes()) => None,
+        _ => Some((
+            StatusCode::UNAUTHORIZED,
+            [
+                (
+                    header::WWW_AUTHENTICATE,
+                    "Basic realm=\"Frontline requests\", charset=\"UTF-8\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            format!("Log in with the admin token ({ADMIN_TOKEN_ENV}) as the password, any user name; or send Authorization: Bearer <token>.\n"),
+        )
+            .into_response()),
+    }
+}
+
 async fn list(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refused) = admin_refusal(&st, &headers) {
+        return refused;
+    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if accept.contains("application/json") && !accept.contains("text/html") {
-        return list_json(State(st)).await;
+        return list_json(State(st), headers).await;
     }
     let (rows, total) = match stored(&st).await {
         Ok(x) => x,
@@ -503,7 +589,10 @@ async fn list(State(st): State<AppState>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-async fn list_json(State(st): State<AppState>) -> Response {
+async fn list_json(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refused) = admin_refusal(&st, &headers) {
+        return refused;
+    }
     match stored(&st).await {
         Ok((rows, total)) => (
             [(header::CACHE_CONTROL, "no-store")],

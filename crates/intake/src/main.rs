@@ -15,7 +15,9 @@ JSON) on http://127.0.0.1:N/ (loopback only) and keeps them in SQLite.
 
   POST /intake      store a request (Idempotency-Key header required);
                     answers 201 {\"id\", \"reference\": \"FL-000123\"}
-  GET  /requests    what arrived, newest first (HTML; /requests.json for JSON)
+  GET  /requests    what arrived, newest first (HTML; /requests.json for JSON),
+                    behind a login: the password (any user name) or a Bearer
+                    token is FRONTLINE_ADMIN_TOKEN; unset, the listing is off
   GET  /health      {\"status\": \"ok\"}
 
 Options:
@@ -98,6 +100,7 @@ async fn run(o: Options) -> Result<(), String> {
         allowed_origins: o.origins,
         max_body_bytes: o.max_body,
         faults_enabled: o.faults,
+        admin_token: frontline_intake::cli::admin_token_from_env(),
     })?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, o.port));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {

@@ -18,7 +18,12 @@ use tower::ServiceExt;
 const DEFAULT: &str = include_str!("../../../public/rules/default.json");
 const ORIGIN: &str = "http://127.0.0.1:8080";
 
-fn state(config: Config) -> AppState {
+/// The admin token the tests' servers are started with (unless a test sets
+/// its own), and what [`get`] presents.
+const TOKEN: &str = "test-admin-token-0123456789";
+
+fn state(mut config: Config) -> AppState {
+    config.admin_token.get_or_insert_with(|| TOKEN.into());
     AppState::new(config).unwrap()
 }
 
@@ -47,8 +52,17 @@ async fn call(app: &Router, req: HttpRequest<Body>) -> (StatusCode, axum::http::
     (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
+/// A GET with the admin token (the listing needs it; the rest ignores it).
 async fn get(app: &Router, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    call(app, HttpRequest::get(path).body(Body::empty()).unwrap()).await
+    let bearer = format!("Bearer {TOKEN}");
+    call(
+        app,
+        HttpRequest::get(path)
+            .header("authorization", bearer)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 async fn listing(app: &Router) -> Value {
@@ -280,7 +294,15 @@ fn body_of_response(response: &[u8]) -> String {
 }
 
 async fn count(addr: SocketAddr) -> u64 {
-    let r = raw(addr, "GET", "/requests.json", &[], "").await;
+    let bearer = format!("Bearer {TOKEN}");
+    let r = raw(
+        addr,
+        "GET",
+        "/requests.json",
+        &[("authorization", &bearer)],
+        "",
+    )
+    .await;
     let v: Value = serde_json::from_str(&body_of_response(&r)).unwrap();
     v["total"].as_u64().unwrap()
 }
@@ -457,6 +479,7 @@ async fn the_listing_escapes_customer_text_and_uses_no_inline_code() {
         &app,
         HttpRequest::get("/requests")
             .header("accept", "application/json")
+            .header("authorization", format!("Bearer {TOKEN}"))
             .body(Body::empty())
             .unwrap(),
     )
@@ -715,4 +738,90 @@ async fn the_server_stops_when_asked() {
     stop.send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(TcpStream::connect(addr).await.is_err(), "still listening");
+}
+
+#[tokio::test]
+async fn the_listing_is_only_for_whoever_holds_the_admin_token() {
+    use base64::Engine;
+    let (app, _) = app(Config::default());
+    let (status, _, body) = call(&app, post(Some("k1"), body_of(&Request::example()))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let with = |path: &str, auth: Option<String>| {
+        let mut b = HttpRequest::get(path);
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let basic = |user: &str, password: &str| {
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Some(format!("Basic {pair}"))
+    };
+    for path in ["/requests", "/requests.json"] {
+        for auth in [
+            None,
+            Some("Bearer wrong-token-0123456789abc".to_string()),
+            Some(format!("Bearer {TOKEN}x")),
+            basic("admin", "nope"),
+            Some("Basic !!!not-base64".to_string()),
+            Some(format!("Token {TOKEN}")),
+        ] {
+            let (status, headers, body) = call(&app, with(path, auth.clone())).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} {auth:?}");
+            assert!(headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic realm="));
+            assert!(
+                !body.contains("Ada"),
+                "no customer data in a refusal: {body}"
+            );
+        }
+        // A browser's login (any user name), or a bearer token.
+        for auth in [
+            basic("admin", TOKEN),
+            basic("", TOKEN),
+            Some(format!("bearer {TOKEN}")),
+        ] {
+            let (status, _, body) = call(&app, with(path, auth.clone())).await;
+            assert_eq!(status, StatusCode::OK, "{path} {auth:?}");
+            assert!(body.contains("Ada Lovelace"), "{body}");
+        }
+    }
+    // What the portal and monitoring need stays open.
+    assert_eq!(call(&app, with("/health", None)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&app, with("/requests.css", None)).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn without_a_token_the_listing_is_off_and_a_weak_token_is_refused_at_start() {
+    let off = AppState::new(Config::default()).unwrap();
+    let (status, _, body) = call(
+        &router(off),
+        HttpRequest::get("/requests.json")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body.contains("start the intake with FRONTLINE_ADMIN_TOKEN set"),
+        "{body}"
+    );
+    for weak in ["short", " padded-token-0123456789 "] {
+        let e = AppState::new(Config {
+            admin_token: Some(weak.into()),
+            ..Config::default()
+        })
+        .err()
+        .unwrap();
+        assert!(
+            e.contains("FRONTLINE_ADMIN_TOKEN must be at least 16 characters"),
+            "{e}"
+        );
+    }
 }
