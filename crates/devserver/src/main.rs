@@ -8,7 +8,7 @@
 //! The intake it runs keeps requests in SQLite (`--db`), re-checks each
 //! decision against the ruleset the portal uses (`--ruleset`), lets the
 //! portal's own origin send to it (CORS), and injects faults on demand with
-//! `--enable-faults` (see `frontline_intake::faults`).
+//! `--enable-faults` (see `frontline_relay::faults`).
 //!
 //! The default ruleset names `http://127.0.0.1:8081/intake` as its intake.
 //! When the intake gets another port (port 0 in tests, another
@@ -90,7 +90,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         ruleset_given: false,
         faults: false,
         allow_origins: Vec::new(),
-        admin_token: frontline_intake::cli::admin_token_from_env(),
+        admin_token: frontline_relay::cli::admin_token_from_env(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -228,10 +228,10 @@ fn intake_state(
     options: &Options,
     portal_port: u16,
     intake_origin: &str,
-) -> Result<frontline_intake::AppState, String> {
+) -> Result<frontline_relay::AppState, String> {
     // The default ruleset may be missing (a bare `dist/`): then only a warning.
     let ruleset = if options.ruleset_given || options.ruleset.is_file() {
-        Some(frontline_intake::cli::load_ruleset(
+        Some(frontline_relay::cli::load_ruleset(
             &options.ruleset,
             |text| rewrite_intake_origin(text, intake_origin),
         )?)
@@ -242,7 +242,7 @@ fn intake_state(
         );
         None
     };
-    frontline_intake::AppState::new(frontline_intake::Config {
+    frontline_relay::AppState::new(frontline_relay::Config {
         db_path: options.db.clone(),
         ruleset,
         allowed_origins: [
@@ -301,7 +301,7 @@ async fn serve(options: Options) -> Result<(), String> {
 
     let stop = shutdown_signal(options.exit_after, options.exit_on_stdin_eof);
     let site_server = axum::serve(site, site_router(options.site, &intake_origin)?);
-    let intake_server = frontline_intake::serve(intake, state, std::future::pending());
+    let intake_server = frontline_relay::serve(intake, state, std::future::pending());
     tokio::select! {
         result = site_server => result.map_err(|e| format!("portal server failed: {e}")),
         result = intake_server => result.map_err(|e| format!("intake server failed: {e}")),
@@ -310,7 +310,7 @@ async fn serve(options: Options) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    frontline_intake::cli::main_with("frontline-dev", USAGE, parse, serve)
+    frontline_relay::cli::main_with("frontline-dev", USAGE, parse, serve)
 }
 
 #[cfg(test)]
@@ -500,7 +500,7 @@ mod tests {
             answer_label: String::new(),
         }];
         req.outcome = frontline_core::request::RequestOutcome::from(out.as_ref());
-        let intake = frontline_intake::router(state);
+        let intake = frontline_relay::router(state);
         let post = Request::post("/intake")
             .header("content-type", "application/json")
             .header("idempotency-key", req.id.as_str())

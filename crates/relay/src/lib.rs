@@ -34,7 +34,7 @@
 //! ## Usage
 //! ```no_run
 //! # async fn run() -> Result<(), String> {
-//! use frontline_intake::{serve, AppState, Config};
+//! use frontline_relay::{serve, AppState, Config};
 //! let state = AppState::new(Config::default())?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
 //! serve(listener, state, std::future::pending()).await.map_err(|e| e.to_string())
@@ -42,7 +42,9 @@
 //! ```
 
 pub mod cli;
+pub mod config;
 pub mod faults;
+pub mod forward;
 pub mod listing;
 pub mod store;
 
@@ -247,7 +249,7 @@ pub async fn serve(
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, go on.
-                    eprintln!("frontline-intake: accept failed: {e}");
+                    eprintln!("frontline-relay: accept failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
                 }
@@ -451,7 +453,7 @@ async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> 
     let (status, answer) = match stored {
         Ok(Ok(Inserted::New(s, b) | Inserted::Replay(s, b))) => (s, b),
         Ok(Err(e)) => {
-            eprintln!("frontline-intake: {e}");
+            eprintln!("frontline-relay: {e}");
             return one_problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "$",
@@ -459,7 +461,7 @@ async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> 
             );
         }
         Err(e) => {
-            eprintln!("frontline-intake: storage task failed: {e}");
+            eprintln!("frontline-relay: storage task failed: {e}");
             return one_problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "$",

@@ -1,13 +1,13 @@
-//! `frontline-intake`: the reference intake server on loopback.
+//! `frontline-relay`: the reference intake server on loopback.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use frontline_intake::{serve, AppState, Config};
+use frontline_relay::{serve, AppState, Config};
 
 const USAGE: &str = "\
-usage: frontline-intake [--port N] [--db PATH] [--ruleset PATH] [--allow-origin ORIGIN]...
+usage: frontline-relay [--port N] [--db PATH] [--ruleset PATH] [--allow-origin ORIGIN]...
                         [--max-body-bytes N] [--enable-faults]
 
 Receives the support requests a Frontline portal sends (frontline.request/v1
@@ -92,7 +92,7 @@ async fn run(o: Options) -> Result<(), String> {
     let ruleset = o
         .ruleset
         .as_deref()
-        .map(|path| frontline_intake::cli::load_ruleset(path, str::to_owned))
+        .map(|path| frontline_relay::cli::load_ruleset(path, str::to_owned))
         .transpose()?;
     let state = AppState::new(Config {
         db_path: o.db,
@@ -100,7 +100,7 @@ async fn run(o: Options) -> Result<(), String> {
         allowed_origins: o.origins,
         max_body_bytes: o.max_body,
         faults_enabled: o.faults,
-        admin_token: frontline_intake::cli::admin_token_from_env(),
+        admin_token: frontline_relay::cli::admin_token_from_env(),
     })?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, o.port));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
@@ -113,7 +113,7 @@ async fn run(o: Options) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("listening http://{local}/");
     if o.faults {
-        eprintln!("frontline-intake: fault injection is ON (/_faults); for tests only");
+        eprintln!("frontline-relay: fault injection is ON (/_faults); for tests only");
     }
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -124,7 +124,7 @@ async fn run(o: Options) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    frontline_intake::cli::main_with("frontline-intake", USAGE, parse, run)
+    frontline_relay::cli::main_with("frontline-relay", USAGE, parse, run)
 }
 
 #[cfg(test)]
@@ -176,14 +176,13 @@ mod tests {
 
     #[test]
     fn a_broken_ruleset_is_reported_with_its_path() {
-        let dir =
-            std::env::temp_dir().join(format!("frontline-intake-main-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("frontline-relay-main-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("bad.json");
         std::fs::write(&p, "{}").unwrap();
-        let e = frontline_intake::cli::load_ruleset(&p, str::to_owned).unwrap_err();
+        let e = frontline_relay::cli::load_ruleset(&p, str::to_owned).unwrap_err();
         assert!(e.contains("has errors"), "{e}");
-        let e = frontline_intake::cli::load_ruleset(&dir.join("missing.json"), str::to_owned)
+        let e = frontline_relay::cli::load_ruleset(&dir.join("missing.json"), str::to_owned)
             .unwrap_err();
         assert!(e.contains("check the --ruleset path"), "{e}");
         let _ = std::fs::remove_dir_all(dir);

@@ -8,7 +8,7 @@ use axum::http::{Request as HttpRequest, StatusCode};
 use axum::Router;
 use frontline_core::request::{DiagnosisStep, Request, RequestOutcome};
 use frontline_core::{evaluate, load, Handler, Step, Transcript};
-use frontline_intake::{router, serve, AppState, Config};
+use frontline_relay::{router, serve, AppState, Config};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -330,7 +330,7 @@ async fn concurrent_duplicates_store_one_request_and_all_get_the_same_answer() {
 
 #[tokio::test]
 async fn concurrent_duplicates_through_two_servers_sharing_a_file_store_one() {
-    let dir = std::env::temp_dir().join(format!("frontline-intake-test-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("frontline-relay-test-{}", std::process::id()));
     let db = dir.join("nested/intake.sqlite3");
     let config = || Config {
         db_path: Some(db.clone()),
@@ -490,7 +490,7 @@ async fn the_listing_escapes_customer_text_and_uses_no_inline_code() {
 
 #[tokio::test]
 async fn the_listing_is_newest_first_and_a_file_database_persists() {
-    let dir = std::env::temp_dir().join(format!("frontline-intake-persist-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("frontline-relay-persist-{}", std::process::id()));
     let db = dir.join("a/b/intake.sqlite3");
     {
         let (app, _) = app(Config {
