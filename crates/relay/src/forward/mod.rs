@@ -103,3 +103,28 @@ pub trait Destination: Send + Sync {
         None
     }
 }
+
+/// The environment secrets are read from (`std::env::var` in the relay, a
+/// map in tests).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A destination's settings: a `[destinations.NAME]` table of the
+/// configuration file, with `kind = "…"` choosing the variant. Each
+/// variant's settings live in the destination's module.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Settings {}
+
+impl Settings {
+    /// Checks the settings, reads their secrets and makes the destination.
+    /// `path` is the table's path (`destinations.desk`) for problems.
+    pub fn build(
+        &self,
+        path: &str,
+        env: Env<'_>,
+        http: &reqwest::Client,
+    ) -> Result<std::sync::Arc<dyn Destination>, Vec<crate::config::ConfigProblem>> {
+        let _ = (path, env, http);
+        match *self {}
+    }
+}
