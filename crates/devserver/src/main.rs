@@ -224,7 +224,7 @@ fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
 
 /// The intake's state: database, ruleset (rewritten like the served one),
 /// CORS for the portal's origin, faults.
-fn intake_state(
+async fn intake_state(
     options: &Options,
     portal_port: u16,
     intake_origin: &str,
@@ -243,7 +243,10 @@ fn intake_state(
         None
     };
     frontline_relay::AppState::new(frontline_relay::Config {
-        db_path: options.db.clone(),
+        database: options
+            .db
+            .as_ref()
+            .map_or(":memory:".into(), |p| format!("sqlite:{}", p.display())),
         ruleset,
         allowed_origins: [
             format!("http://127.0.0.1:{portal_port}"),
@@ -255,7 +258,9 @@ fn intake_state(
         max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
         faults_enabled: options.faults,
         admin_token: options.admin_token.clone(),
+        ..frontline_relay::Config::default()
     })
+    .await
 }
 
 async fn shutdown_signal(options_exit_after: Option<Duration>, exit_on_stdin_eof: bool) {
@@ -296,7 +301,7 @@ async fn serve(options: Options) -> Result<(), String> {
     let intake_addr = intake.local_addr().map_err(|e| e.to_string())?;
 
     let intake_origin = format!("http://{intake_addr}");
-    let state = intake_state(&options, site_addr.port(), &intake_origin)?;
+    let state = intake_state(&options, site_addr.port(), &intake_origin).await?;
     println!("ready portal=http://{site_addr}/ intake=http://{intake_addr}/");
 
     let stop = shutdown_signal(options.exit_after, options.exit_on_stdin_eof);
@@ -474,7 +479,7 @@ mod tests {
         o.ruleset = site.join("rules/default.json");
         o.admin_token = Some("a-test-token-0123456789".into());
         let origin = "http://127.0.0.1:45679";
-        let state = intake_state(&o, 45000, origin).unwrap();
+        let state = intake_state(&o, 45000, origin).await.unwrap();
         let served = site_router(site.clone(), origin).unwrap();
         let (_, _, text) = fetch(&served, "/rules/default.json").await;
         let browser_rules = frontline_core::load(&text).unwrap();
@@ -534,13 +539,16 @@ mod tests {
         let _ = std::fs::remove_dir_all(site);
     }
 
-    #[test]
-    fn a_missing_ruleset_is_an_error_only_when_asked_for() {
+    #[tokio::test]
+    async fn a_missing_ruleset_is_an_error_only_when_asked_for() {
         let mut o = parse(args(&["--db", ":memory:"])).unwrap();
         o.ruleset = PathBuf::from("/nonexistent/default.json");
-        assert!(intake_state(&o, 1, "http://127.0.0.1:2").is_ok());
+        assert!(intake_state(&o, 1, "http://127.0.0.1:2").await.is_ok());
         o.ruleset_given = true;
-        let e = intake_state(&o, 1, "http://127.0.0.1:2").err().unwrap();
+        let e = intake_state(&o, 1, "http://127.0.0.1:2")
+            .await
+            .err()
+            .unwrap();
         assert!(e.contains("check the --ruleset path"), "{e}");
     }
 

@@ -219,3 +219,250 @@ mod tests {
             .contains("is not a URL"));
     }
 }
+
+/// The configuration file, as written (see `docs/relay.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayFile {
+    /// Address to listen on (default `127.0.0.1:8081`).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// `sqlite:PATH` (default `sqlite:.frontline/relay.sqlite3`), or
+    /// `postgres://user@host:port/db`.
+    #[serde(default = "default_database")]
+    pub database: String,
+    /// The partner's ruleset, to re-check each request's decision.
+    #[serde(default)]
+    pub ruleset: Option<PathBuf>,
+    /// Pages allowed to send from a browser (exact origins).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Larger bodies get 413.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// `flag` (default) or `refuse`.
+    #[serde(default)]
+    pub on_mismatch: crate::OnMismatch,
+    /// The admin login's token (default: `{ env = "FRONTLINE_ADMIN_TOKEN" }`).
+    #[serde(default)]
+    pub admin_token: Option<SecretRef>,
+    /// How forwarding retries.
+    #[serde(default)]
+    pub forward: ForwardFile,
+    /// Where requests go, by name.
+    #[serde(default)]
+    pub destinations: std::collections::BTreeMap<String, crate::forward::Settings>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8081".into()
+}
+
+fn default_database() -> String {
+    "sqlite:.frontline/relay.sqlite3".into()
+}
+
+fn default_max_body() -> usize {
+    frontline_core::MAX_REQUEST_BYTES
+}
+
+/// `[forward]`: the forwarder's policy ([`crate::worker::Policy`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForwardFile {
+    /// Jobs forwarded at once per instance.
+    pub concurrency: usize,
+    /// Seconds a claimed job stays a worker's.
+    pub lease_seconds: u64,
+    /// Attempts before a dead letter.
+    pub max_attempts: u32,
+    /// Hours after which a request is not retried any more.
+    pub max_age_hours: u64,
+    /// The first retry's longest wait, in milliseconds.
+    pub backoff_base_ms: u64,
+    /// The longest wait between attempts, in seconds.
+    pub backoff_cap_seconds: u64,
+}
+
+impl Default for ForwardFile {
+    fn default() -> Self {
+        let p = crate::worker::Policy::default();
+        ForwardFile {
+            concurrency: p.concurrency,
+            lease_seconds: p.lease.as_secs(),
+            max_attempts: p.max_attempts,
+            max_age_hours: p.max_age.as_secs() / 3600,
+            backoff_base_ms: p.backoff_base.as_millis() as u64,
+            backoff_cap_seconds: p.backoff_cap.as_secs(),
+        }
+    }
+}
+
+/// What a configuration file yields, ready to serve.
+pub struct Loaded {
+    /// The address to listen on.
+    pub listen: std::net::SocketAddr,
+    /// The server's configuration, destinations built, secrets read.
+    pub config: crate::Config,
+}
+
+/// Parses the TOML text of a configuration file at `path` (relative paths
+/// in it are relative to its folder) and checks all of it: every problem is
+/// listed, each with its path.
+pub fn load_file(
+    text: &str,
+    path: &std::path::Path,
+    env: crate::forward::Env<'_>,
+) -> Result<Loaded, Vec<ConfigProblem>> {
+    let de = toml::Deserializer::new(text);
+    let file: RelayFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        let message = e.inner().message().to_string();
+        let line = e
+            .inner()
+            .span()
+            .map(|s| {
+                format!(
+                    " (line {})",
+                    text[..s.start.min(text.len())].lines().count().max(1)
+                )
+            })
+            .unwrap_or_default();
+        vec![ConfigProblem::new(
+            if at == "." { String::new() } else { at },
+            format!("{message}{line}"),
+        )]
+    })?;
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    build(file, base, env)
+}
+
+/// Checks a parsed file and builds the configuration.
+pub fn build(
+    file: RelayFile,
+    base: &std::path::Path,
+    env: crate::forward::Env<'_>,
+) -> Result<Loaded, Vec<ConfigProblem>> {
+    let mut problems = Vec::new();
+    let listen = file.listen.parse().unwrap_or_else(|_| {
+        problems.push(ConfigProblem::new(
+            "listen",
+            format!(
+                "\"{}\" is not an address: write IP:PORT, like 127.0.0.1:8081",
+                file.listen
+            ),
+        ));
+        std::net::SocketAddr::from(([127, 0, 0, 1], 8081))
+    });
+    let database = match file.database.split_once(':') {
+        Some(("sqlite", p)) if p != ":memory:" && !std::path::Path::new(p).is_absolute() => {
+            format!("sqlite:{}", base.join(p).display())
+        }
+        Some(("sqlite", _)) | Some(("postgres" | "postgresql", _)) => file.database.clone(),
+        _ if file.database == ":memory:" => file.database.clone(),
+        _ => {
+            problems.push(ConfigProblem::new(
+                "database",
+                format!(
+                    "\"{}\" is neither sqlite:PATH nor postgres://…",
+                    file.database
+                ),
+            ));
+            String::new()
+        }
+    };
+    let ruleset = match &file.ruleset {
+        Some(p) => match crate::cli::load_ruleset(&base.join(p), str::to_owned) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(ConfigProblem::new("ruleset", e));
+                None
+            }
+        },
+        None => None,
+    };
+    let admin_token = match &file.admin_token {
+        Some(r) => r
+            .resolve_with("admin_token", env)
+            .map(|s| Some(s.expose().to_string()))
+            .unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            }),
+        None => env(crate::ADMIN_TOKEN_ENV).filter(|t| !t.is_empty()),
+    };
+    if let Some(t) = &admin_token {
+        if t.chars().count() < crate::MIN_ADMIN_TOKEN_CHARS {
+            problems.push(ConfigProblem::new(
+                "admin_token",
+                format!("the token must be at least {} characters (make one with: openssl rand -hex 16)", crate::MIN_ADMIN_TOKEN_CHARS),
+            ));
+        }
+    }
+    let f = &file.forward;
+    if f.concurrency == 0 || f.concurrency > 256 {
+        problems.push(ConfigProblem::new(
+            "forward.concurrency",
+            "write a number from 1 to 256",
+        ));
+    }
+    if f.max_attempts == 0 {
+        problems.push(ConfigProblem::new(
+            "forward.max_attempts",
+            "write at least 1",
+        ));
+    }
+    if f.lease_seconds < 3 {
+        problems.push(ConfigProblem::new(
+            "forward.lease_seconds",
+            "write at least 3: a call to a help desk must fit in a third of it",
+        ));
+    }
+    let policy = crate::worker::Policy {
+        concurrency: f.concurrency.max(1),
+        lease: std::time::Duration::from_secs(f.lease_seconds.max(3)),
+        max_attempts: f.max_attempts.max(1),
+        max_age: std::time::Duration::from_secs(f.max_age_hours.saturating_mul(3600)),
+        backoff_base: std::time::Duration::from_millis(f.backoff_base_ms),
+        backoff_cap: std::time::Duration::from_secs(f.backoff_cap_seconds),
+        poll: crate::worker::Policy::default().poll,
+    };
+    let http = crate::forward::http::client_with_timeout(policy.answer_timeout());
+    let mut destinations = Vec::new();
+    for (name, settings) in &file.destinations {
+        let path = format!("destinations.{name}");
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            problems.push(ConfigProblem::new(
+                &path,
+                "name destinations with letters, digits, - and _ only",
+            ));
+            continue;
+        }
+        match settings.build(&path, env, &http) {
+            Ok(d) => destinations.push((name.clone(), d)),
+            Err(list) => problems.extend(list),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Loaded {
+        listen,
+        config: crate::Config {
+            database,
+            ruleset,
+            allowed_origins: file.allowed_origins,
+            max_body_bytes: file.max_body_bytes,
+            faults_enabled: false,
+            admin_token,
+            on_mismatch: file.on_mismatch,
+            destinations,
+            forward: policy,
+            instance: None,
+        },
+    })
+}

@@ -1,41 +1,42 @@
-//! Frontline's reference intake server.
+//! `frontline-relay`: the partner's own server between the Frontline portal
+//! and its help desks.
 //!
-//! What it is for: receiving the structured requests the portal sends
-//! (`frontline.request/v1`, see [`frontline_core::request`]) on loopback,
-//! for the run command, the tests, and partners to copy. It shows what a
-//! trustworthy intake does:
+//! The portal's `json` adapter posts each customer request here; the relay
+//! re-checks it, stores it, answers with a reference, and forwards it,
+//! exactly once, to every destination the configuration names (help desks
+//! with an API credential the browser must never hold, a signed webhook,
+//! e-mail). With no destination it is the reference intake: it stores and
+//! lists.
 //!
 //! - `POST /intake`: a body size limit (413), parsing and validation with the
 //!   JSON path of every problem (400 `{"errors":[{"path","message"}]}`),
 //!   deduplication on the required `Idempotency-Key` header (a repeat gets
-//!   the first answer byte for byte and stores nothing), storage in SQLite,
-//!   a re-check of the decision against the partner's ruleset (a mismatch is
-//!   recorded and listed, the request still accepted: the partner decides),
-//!   then `201 {"id", "reference": "FL-000123"}`. CORS for the configured
-//!   origins only.
-//! - `GET /requests` (HTML, no script or inline style) and
-//!   `GET /requests.json` (or `Accept: application/json`): what arrived,
-//!   only with the admin token ([`Config::admin_token`], from the
-//!   `FRONTLINE_ADMIN_TOKEN` environment variable): as the password of
-//!   HTTP Basic authentication (a browser asks for it; any user name) or as
-//!   `Authorization: Bearer <token>`. Without a token configured the
-//!   listing is off (403): customer data is never listed to whoever reaches
-//!   the port.
-//! - `GET /health`.
+//!   the first answer byte for byte and stores nothing), a re-check of the
+//!   decision against the partner's ruleset ([`OnMismatch`]: flag, the
+//!   default, or refuse with 422), then one transaction storing the request
+//!   and one forward job per destination, and only then `201 {"id",
+//!   "reference": "FL-000123"}`. A database that cannot store gets 503 with
+//!   `Retry-After`: never a 2xx for what was not stored. CORS for the
+//!   configured origins only.
+//! - The forwarder ([`worker`]) claims due jobs with a lease and forwards
+//!   them ([`forward`]), looking a ticket up before sending again after an
+//!   ambiguous failure; retries back off, dead letters wait for the admin.
+//! - `GET /admin` (HTML, no script or inline style) and `GET /requests.json`:
+//!   requests and their forwards, dead letters with "retry now", search by
+//!   reference; only with the admin token ([`Config::admin_token`]) as the
+//!   password of HTTP Basic authentication (any user name) or as
+//!   `Authorization: Bearer <token>`. Without a token configured the listing
+//!   is off (403): customer data is never listed to whoever reaches the port.
+//! - `GET /metrics` (Prometheus text, [`metrics`]), `GET /health`.
 //! - With [`Config::faults_enabled`] only: `/_faults` (see [`faults`]) to
 //!   make the server fail, stall, drop connections or go down, for tests of
 //!   the portal's retries.
-//!
-//! What it is not: a help desk or a production server. It binds loopback,
-//! has one shared admin token for its listing and keeps everything in one
-//! SQLite file. Partners
-//! point the portal at their own intake.
 //!
 //! ## Usage
 //! ```no_run
 //! # async fn run() -> Result<(), String> {
 //! use frontline_relay::{serve, AppState, Config};
-//! let state = AppState::new(Config::default())?;
+//! let state = AppState::new(Config::default()).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
 //! serve(listener, state, std::future::pending()).await.map_err(|e| e.to_string())
 //! # }
@@ -46,16 +47,18 @@ pub mod config;
 pub mod faults;
 pub mod forward;
 pub mod listing;
+pub mod metrics;
 pub mod store;
+pub mod worker;
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -70,7 +73,10 @@ use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::faults::{FaultSpec, Faults, Plan};
-use crate::store::{Inserted, Store};
+use crate::forward::Destination;
+use crate::metrics::{reason, Metrics};
+use crate::store::{Inserted, NewRequest, Store};
+use crate::worker::{Forwarder, Policy};
 
 /// How many requests the listing shows at most.
 pub const LISTING_LIMIT: usize = 500;
@@ -78,8 +84,9 @@ pub const LISTING_LIMIT: usize = 500;
 /// How the server is set up.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// SQLite file (created with its folder if missing); `None`: in memory.
-    pub db_path: Option<PathBuf>,
+    /// The database: `sqlite:PATH` (a file, created with its folder if
+    /// missing), `:memory:`, or `postgres://…`.
+    pub database: String,
     /// The partner's ruleset, to re-check each request's decision; `None`:
     /// requests are stored unchecked.
     pub ruleset: Option<Ruleset>,
@@ -93,6 +100,35 @@ pub struct Config {
     /// listing is off). Read from the environment, never from a file in the
     /// repository or the ruleset.
     pub admin_token: Option<String>,
+    /// What to do with a request whose decision the ruleset does not
+    /// reproduce.
+    pub on_mismatch: OnMismatch,
+    /// Where each request is forwarded, by name (none: stored only, as the
+    /// reference intake did).
+    pub destinations: Vec<(String, Arc<dyn Destination>)>,
+    /// How forwarding retries.
+    pub forward: Policy,
+    /// This instance's name in the jobs' leases (default: host and process).
+    pub instance: Option<String>,
+}
+
+/// What the relay does with a request whose decision its ruleset does not
+/// reproduce (a tampered or stale portal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMismatch {
+    /// Store and forward it, with the ticket flagged: staff see the
+    /// tampering and decide (the default).
+    #[default]
+    Flag,
+    /// Refuse it with 422, naming what differs.
+    Refuse,
+}
+
+impl std::fmt::Debug for dyn Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Destination")
+    }
 }
 
 /// The environment variable the servers read [`Config::admin_token`] from.
@@ -105,12 +141,16 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 impl Default for Config {
     fn default() -> Self {
         Config {
-            db_path: None,
+            database: ":memory:".into(),
             ruleset: None,
             allowed_origins: Vec::new(),
             max_body_bytes: MAX_REQUEST_BYTES,
             faults_enabled: false,
             admin_token: None,
+            on_mismatch: OnMismatch::Flag,
+            destinations: Vec::new(),
+            forward: Policy::default(),
+            instance: None,
         }
     }
 }
@@ -120,8 +160,15 @@ impl Default for Config {
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
-    store: Mutex<Store>,
-    ruleset: Option<Ruleset>,
+    store: Arc<Store>,
+    ruleset: Option<Arc<Ruleset>>,
+    on_mismatch: OnMismatch,
+    destinations: Arc<BTreeMap<String, Arc<dyn Destination>>>,
+    destination_names: Vec<String>,
+    policy: Policy,
+    metrics: Arc<Metrics>,
+    wake: Arc<tokio::sync::Notify>,
+    instance: String,
     origins: Vec<HeaderValue>,
     max_body: usize,
     faults: Option<Mutex<Faults>>,
@@ -136,7 +183,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl AppState {
     /// Opens the database and checks the configuration. Errors say what to fix.
-    pub fn new(config: Config) -> Result<AppState, String> {
+    pub async fn new(config: Config) -> Result<AppState, String> {
         if let Some(t) = &config.admin_token {
             if t.chars().count() < MIN_ADMIN_TOKEN_CHARS || t.trim() != t {
                 return Err(format!(
@@ -144,25 +191,51 @@ impl AppState {
                 ));
             }
         }
-        let store = Store::open(config.db_path.as_deref())?;
-        let mut origins = Vec::new();
-        for o in &config.allowed_origins {
-            let o = o.trim_end_matches('/');
-            let ok = (o.starts_with("http://") || o.starts_with("https://"))
-                && !o["https://".len().min(o.len())..].contains('/');
-            let value = HeaderValue::from_str(o).ok().filter(|_| ok).ok_or_else(|| {
-                format!("\"{o}\" is not an origin: write scheme://host[:port], like http://127.0.0.1:8080")
-            })?;
-            origins.push(value);
-        }
+        let store = Store::open(&config.database).await?;
+        let origins = parse_origins(&config.allowed_origins)?;
+        let destination_names: Vec<String> =
+            config.destinations.iter().map(|(n, _)| n.clone()).collect();
+        let instance = config.instance.unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "relay".into()),
+                std::process::id()
+            )
+        });
         Ok(AppState(Arc::new(Inner {
-            store: Mutex::new(store),
-            ruleset: config.ruleset,
+            store: Arc::new(store),
+            ruleset: config.ruleset.map(Arc::new),
+            on_mismatch: config.on_mismatch,
+            destinations: Arc::new(config.destinations.into_iter().collect()),
+            destination_names,
+            policy: config.forward,
+            metrics: Arc::new(Metrics::default()),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            instance,
             origins,
             max_body: config.max_body_bytes,
             faults: config.faults_enabled.then(|| Mutex::new(Faults::default())),
             admin_token: config.admin_token,
         })))
+    }
+
+    /// The forwarder of this instance (run by [`serve`]).
+    pub fn forwarder(&self) -> Forwarder {
+        let i = &self.0;
+        Forwarder::new(
+            i.store.clone(),
+            i.destinations.clone(),
+            i.ruleset.clone(),
+            i.policy.clone(),
+            i.metrics.clone(),
+            i.wake.clone(),
+            i.instance.clone(),
+        )
+    }
+
+    /// The storage (tests and the admin commands).
+    pub fn store(&self) -> &Store {
+        &self.0.store
     }
 
     /// Whether the connection carrying this request must be closed without
@@ -177,6 +250,23 @@ impl AppState {
         }
         method == Method::POST && path == "/intake" && f.take_drop()
     }
+}
+
+/// Checks the allowed origins (`scheme://host[:port]`, never `*` or
+/// `null`) and makes them header values.
+pub fn parse_origins(list: &[String]) -> Result<Vec<HeaderValue>, String> {
+    let mut origins = Vec::new();
+    for o in list {
+        let o = o.trim_end_matches('/');
+        let ok = (o.starts_with("http://") || o.starts_with("https://"))
+            && !o["https://".len().min(o.len())..].contains('/')
+            && !o.contains('*');
+        let value = HeaderValue::from_str(o).ok().filter(|_| ok).ok_or_else(|| {
+            format!("\"{o}\" is not an origin: write scheme://host[:port], like https://support.example.com (never * or null)")
+        })?;
+        origins.push(value);
+    }
+    Ok(origins)
 }
 
 /// What `GET /health` answers.
@@ -207,8 +297,11 @@ pub fn router(state: AppState) -> Router {
     }
     let mut app = Router::new()
         .route("/health", get(health))
+        .route("/admin", get(list))
         .route("/requests", get(list))
         .route("/requests.json", get(list_json))
+        .route("/admin/jobs/{job}/retry", post(retry_job))
+        .route("/metrics", get(metrics_text))
         .route("/requests.css", get(css))
         .merge(intake);
     if state.0.faults.is_some() {
@@ -242,6 +335,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let forwarding = tokio::spawn(state.forwarder().run(stop.clone()));
+    // Ends the forwarder with the server, however `serve` returns.
+    struct StopOnDrop(Arc<tokio::sync::Notify>, tokio::task::JoinHandle<()>);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.notify_one();
+            self.1.abort();
+        }
+    }
+    let _forwarding = StopOnDrop(stop, forwarding);
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -329,6 +433,18 @@ fn json_path(p: &serde_path_to_error::Path) -> String {
 }
 
 async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let response = accept(&st, headers, body).await;
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => st.0.metrics.refused(reason::TOO_LARGE),
+        StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            st.0.metrics.refused(reason::INVALID)
+        }
+        _ => {}
+    }
+    response
+}
+
+async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
     let inner = &st.0;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -430,43 +546,59 @@ async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> 
         return problems(StatusCode::BAD_REQUEST, &found);
     }
 
-    let verification = inner.ruleset.as_ref().map(|r| {
-        let v = req.verify(r);
-        (serde_json::to_string(&v).unwrap_or_default(), v.matches)
-    });
-    let received_at = format_utc(now_utc());
-    let body_text = text.to_string();
-    let request_id = req.id.clone();
-    let state = st.clone();
-    let stored = tokio::task::spawn_blocking(move || {
-        let mut store = lock(&state.0.store);
-        store.insert(
-            &key,
-            &request_id,
-            &received_at,
-            &body_text,
-            verification.as_ref().map(|(j, m)| (j.as_str(), *m)),
-            |reference| json!({ "reference": reference, "id": request_id }).to_string(),
-        )
-    })
-    .await;
-    let (status, answer) = match stored {
-        Ok(Ok(Inserted::New(s, b) | Inserted::Replay(s, b))) => (s, b),
-        Ok(Err(e)) => {
-            eprintln!("frontline-relay: {e}");
-            return one_problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "$",
-                "the request could not be stored; retry (it is safe: the Idempotency-Key prevents duplicates)",
-            );
+    let verification = inner.ruleset.as_ref().map(|r| req.verify(r));
+    if let Some(v) = verification.as_ref().filter(|v| !v.matches) {
+        if inner.on_mismatch == OnMismatch::Refuse {
+            inner.metrics.refused(reason::MISMATCH);
+            let list: Vec<FieldProblem> = v
+                .differences
+                .iter()
+                .map(|d| FieldProblem {
+                    path: format!("$.outcome.decision.{}", d.field),
+                    message: format!(
+                        "the partner's ruleset decides {}, the request says {}: reload the portal and send again",
+                        d.recomputed, d.recorded
+                    ),
+                })
+                .collect();
+            return problems(StatusCode::UNPROCESSABLE_ENTITY, &list);
+        }
+    }
+    let now = now_utc();
+    let new = NewRequest {
+        key,
+        request_id: req.id.clone(),
+        received_at: format_utc(now),
+        received_ms: now.timestamp_millis(),
+        body: text.to_string(),
+        verification: verification
+            .as_ref()
+            .map(|v| (serde_json::to_string(v).unwrap_or_default(), v.matches)),
+        destinations: inner.destination_names.clone(),
+    };
+    let (status, answer) = match inner.store.insert(new, answer_body).await {
+        Ok(Inserted::New(s, b)) => {
+            inner.metrics.received();
+            inner.wake.notify_waiters();
+            (s, b)
+        }
+        Ok(Inserted::Replay(s, b)) => {
+            inner.metrics.replayed();
+            (s, b)
         }
         Err(e) => {
-            eprintln!("frontline-relay: storage task failed: {e}");
-            return one_problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "$",
-                "the request could not be stored; retry",
-            );
+            eprintln!("frontline-relay: {e}");
+            inner.metrics.refused(reason::UNAVAILABLE);
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                one_problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "$",
+                    "the request could not be stored; retry (it is safe: the Idempotency-Key prevents duplicates)",
+                ),
+            )
+                .into_response();
         }
     };
     if fail_after_store {
@@ -482,6 +614,11 @@ async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> 
     )
 }
 
+/// The 201 body: `{"reference", "id"}`.
+fn answer_body(reference: &str, request_id: &str) -> String {
+    json!({ "reference": reference, "id": request_id }).to_string()
+}
+
 /// The current instant (chrono's `clock` feature would pull in a time-zone
 /// database lookup we do not need).
 fn now_utc() -> chrono::DateTime<chrono::Utc> {
@@ -492,17 +629,13 @@ fn now_utc() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, since.subsec_nanos()).unwrap_or_default()
 }
 
-async fn stored(st: &AppState) -> Result<(Vec<store::Stored>, u64), Response> {
-    let state = st.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let store = lock(&state.0.store);
-        Ok::<_, String>((store.list(LISTING_LIMIT)?, store.count()?))
-    })
-    .await;
-    match result {
-        Ok(Ok(x)) => Ok(x),
-        Ok(Err(e)) => Err((StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
-        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()),
+async fn stored(st: &AppState, query: store::Query) -> Result<(Vec<store::Stored>, u64), Response> {
+    let store = &st.0.store;
+    match (store.list(query).await, store.count().await) {
+        (Ok(rows), Ok(total)) => Ok((rows, total)),
+        (Err(e), _) | (_, Err(e)) => {
+            Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response())
+        }
     }
 }
 
@@ -561,7 +694,30 @@ fn admin_refusal(st: &AppState, headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-async fn list(State(st): State<AppState>, headers: HeaderMap) -> Response {
+/// `?q=FL-000123&dead=1` of the admin page.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    dead: Option<String>,
+}
+
+impl ListParams {
+    fn query(self) -> store::Query {
+        store::Query {
+            search: self.q.filter(|q| !q.trim().is_empty()),
+            dead_only: self.dead.is_some_and(|d| d != "0"),
+            limit: LISTING_LIMIT,
+        }
+    }
+}
+
+async fn list(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> Response {
     if let Some(refused) = admin_refusal(&st, &headers) {
         return refused;
     }
@@ -570,9 +726,10 @@ async fn list(State(st): State<AppState>, headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if accept.contains("application/json") && !accept.contains("text/html") {
-        return list_json(State(st), headers).await;
+        return list_json(State(st), headers, Query(params)).await;
     }
-    let (rows, total) = match stored(&st).await {
+    let query = params.query();
+    let (rows, total) = match stored(&st, query.clone()).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -581,21 +738,26 @@ async fn list(State(st): State<AppState>, headers: HeaderMap) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
         ],
-        listing::html(&rows, total),
+        listing::html(&rows, total, &query),
     )
         .into_response()
 }
 
-async fn list_json(State(st): State<AppState>, headers: HeaderMap) -> Response {
+async fn list_json(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> Response {
     if let Some(refused) = admin_refusal(&st, &headers) {
         return refused;
     }
-    match stored(&st).await {
+    match stored(&st, params.query()).await {
         Ok((rows, total)) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(listing::json(&rows, total)),
@@ -603,6 +765,76 @@ async fn list_json(State(st): State<AppState>, headers: HeaderMap) -> Response {
             .into_response(),
         Err(r) => r,
     }
+}
+
+/// Whether a state-changing admin request comes from the admin page itself:
+/// a browser sends the login with any site's form, so a POST from another
+/// origin (cross-site request forgery) is refused.
+fn same_origin(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        // Older browsers and scripts: the Origin header, when sent, must be
+        // this host's.
+        None => match (
+            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        ) {
+            (Some(origin), Some(host)) => {
+                origin
+                    .strip_prefix("http://")
+                    .or_else(|| origin.strip_prefix("https://"))
+                    == Some(host)
+            }
+            (None, _) => true,
+            _ => false,
+        },
+    }
+}
+
+async fn retry_job(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(job): Path<i64>,
+) -> Response {
+    if let Some(refused) = admin_refusal(&st, &headers) {
+        return refused;
+    }
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Refused: this form can only be sent from the relay's own admin page.\n",
+        )
+            .into_response();
+    }
+    match st.0.store.retry_now(job, store::now_ms()).await {
+        Ok(true) => {
+            st.0.wake.notify_waiters();
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/admin?dead=1")],
+                "Retrying now.\n",
+            )
+                .into_response()
+        }
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            "No dead letter with this number (it may have been forwarded already).\n",
+        )
+            .into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+async fn metrics_text(State(st): State<AppState>) -> Response {
+    let depth = st.0.store.depth().await.unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        st.0.metrics.render(&depth),
+    )
+        .into_response()
 }
 
 async fn css() -> Response {

@@ -22,13 +22,13 @@ const ORIGIN: &str = "http://127.0.0.1:8080";
 /// its own), and what [`get`] presents.
 const TOKEN: &str = "test-admin-token-0123456789";
 
-fn state(mut config: Config) -> AppState {
+async fn state(mut config: Config) -> AppState {
     config.admin_token.get_or_insert_with(|| TOKEN.into());
-    AppState::new(config).unwrap()
+    AppState::new(config).await.unwrap()
 }
 
-fn app(config: Config) -> (Router, AppState) {
-    let s = state(config);
+async fn app(config: Config) -> (Router, AppState) {
+    let s = state(config).await;
     (router(s.clone()), s)
 }
 
@@ -95,7 +95,7 @@ fn real_request() -> Request {
 
 #[tokio::test]
 async fn health_answers_ok_with_the_version() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let (status, _, body) = get(&app, "/health").await;
     assert_eq!(status, StatusCode::OK);
     let json: Value = serde_json::from_str(&body).unwrap();
@@ -106,7 +106,7 @@ async fn health_answers_ok_with_the_version() {
 
 #[tokio::test]
 async fn a_valid_request_is_stored_and_answered_with_a_reference() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let req = Request::example();
     let (status, headers, body) = call(&app, post(Some(&req.id), body_of(&req))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -124,7 +124,7 @@ async fn a_valid_request_is_stored_and_answered_with_a_reference() {
 
 #[tokio::test]
 async fn invalid_requests_get_400_with_every_reason_and_nothing_is_stored() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let mut req = Request::example();
     req.contact.email = "not an address".into();
     req.problem.title = String::new();
@@ -184,7 +184,8 @@ async fn bodies_over_the_limit_get_413_with_a_json_reason() {
     let (app, _) = app(Config {
         max_body_bytes: 1_000,
         ..Config::default()
-    });
+    })
+    .await;
     let big = body_of(&Request::example()) + &" ".repeat(1_000);
     // Without Content-Length (streamed).
     let (status, headers, body) = call(&app, post(Some("k"), big.clone())).await;
@@ -208,7 +209,7 @@ async fn bodies_over_the_limit_get_413_with_a_json_reason() {
 
 #[tokio::test]
 async fn a_repeated_key_gets_the_first_answer_byte_for_byte_and_stores_nothing() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let req = Request::example();
     let first = call(&app, post(Some(&req.id), body_of(&req))).await;
     let mut changed = req.clone();
@@ -231,7 +232,7 @@ async fn start(config: Config) -> (SocketAddr, tokio::sync::oneshot::Sender<()>)
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = state(config);
+    let state = state(config).await;
     tokio::spawn(async move {
         let _ = serve(listener, state, async {
             let _ = stopped.await;
@@ -333,7 +334,7 @@ async fn concurrent_duplicates_through_two_servers_sharing_a_file_store_one() {
     let dir = std::env::temp_dir().join(format!("frontline-relay-test-{}", std::process::id()));
     let db = dir.join("nested/intake.sqlite3");
     let config = || Config {
-        db_path: Some(db.clone()),
+        database: format!("sqlite:{}", db.display()),
         ..Config::default()
     };
     let (a, _stop_a) = start(config()).await;
@@ -365,7 +366,8 @@ async fn the_decision_is_verified_and_a_mismatch_recorded_but_accepted() {
     let (app, _) = app(Config {
         ruleset: Some(rules),
         ..Config::default()
-    });
+    })
+    .await;
     let good = real_request();
     let (status, _, body) = call(&app, post(Some("good"), body_of(&good))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -398,7 +400,8 @@ async fn cors_preflight_allows_the_configured_origin_only() {
     let (app, _) = app(Config {
         allowed_origins: vec![ORIGIN.into()],
         ..Config::default()
-    });
+    })
+    .await;
     let preflight = |origin: &str| {
         HttpRequest::options("/intake")
             .header("origin", origin)
@@ -437,14 +440,14 @@ async fn cors_preflight_allows_the_configured_origin_only() {
     assert_eq!(h["access-control-allow-origin"], ORIGIN);
 
     // No origins configured: no CORS at all.
-    let (plain, _) = self::app(Config::default());
+    let (plain, _) = self::app(Config::default()).await;
     let (_, h, _) = call(&plain, preflight(ORIGIN)).await;
     assert!(h.get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
 async fn the_listing_escapes_customer_text_and_uses_no_inline_code() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let mut req = Request::example();
     req.problem.title = "<script>alert('x')</script>".into();
     req.contact.name = "\"><img src=x onerror=alert(1)>".into();
@@ -494,9 +497,10 @@ async fn the_listing_is_newest_first_and_a_file_database_persists() {
     let db = dir.join("a/b/intake.sqlite3");
     {
         let (app, _) = app(Config {
-            db_path: Some(db.clone()),
+            database: format!("sqlite:{}", db.display()),
             ..Config::default()
-        });
+        })
+        .await;
         for k in ["one", "two", "three"] {
             let mut r = Request::example();
             r.problem.title = k.into();
@@ -504,9 +508,10 @@ async fn the_listing_is_newest_first_and_a_file_database_persists() {
         }
     }
     let (app, _) = app(Config {
-        db_path: Some(db.clone()),
+        database: format!("sqlite:{}", db.display()),
         ..Config::default()
-    });
+    })
+    .await;
     let list = listing(&app).await;
     let titles: Vec<&str> = list["requests"]
         .as_array()
@@ -527,6 +532,7 @@ async fn an_unusable_configuration_is_reported() {
         allowed_origins: vec!["127.0.0.1:8080".into()],
         ..Config::default()
     })
+    .await
     .err()
     .unwrap();
     assert!(e.contains("scheme://host[:port]"), "{e}");
@@ -534,6 +540,7 @@ async fn an_unusable_configuration_is_reported() {
         allowed_origins: vec!["http://a.example/path".into()],
         ..Config::default()
     })
+    .await
     .err()
     .unwrap();
     assert!(e.contains("is not an origin"), "{e}");
@@ -557,7 +564,7 @@ fn faults_post(spec: &str) -> HttpRequest<Body> {
 
 #[tokio::test]
 async fn faults_are_off_unless_enabled() {
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     assert_eq!(
         call(&app, faults_post("{\"fail_ratio\":1}")).await.0,
         StatusCode::NOT_FOUND
@@ -566,7 +573,7 @@ async fn faults_are_off_unless_enabled() {
 
 #[tokio::test]
 async fn fail_next_fails_that_many_and_stores_nothing() {
-    let (app, _) = app(faulty());
+    let (app, _) = app(faulty()).await;
     let (status, _, body) = call(
         &app,
         faults_post(r#"{"fail_next":{"count":2,"status":503}}"#),
@@ -590,7 +597,7 @@ async fn fail_next_fails_that_many_and_stores_nothing() {
 
 #[tokio::test]
 async fn fail_ratio_and_reset() {
-    let (app, _) = app(faulty());
+    let (app, _) = app(faulty()).await;
     call(&app, faults_post(r#"{"fail_ratio":1.0,"status":429}"#)).await;
     let req = Request::example();
     for _ in 0..3 {
@@ -629,7 +636,7 @@ async fn fail_ratio_and_reset() {
 
 #[tokio::test]
 async fn delay_slows_each_request() {
-    let (app, _) = app(faulty());
+    let (app, _) = app(faulty()).await;
     call(&app, faults_post(r#"{"delay_ms":300}"#)).await;
     let req = Request::example();
     let t = Instant::now();
@@ -646,7 +653,7 @@ async fn delay_slows_each_request() {
 
 #[tokio::test]
 async fn fail_after_store_stores_then_503_and_the_retry_is_deduplicated() {
-    let (app, _) = app(faulty());
+    let (app, _) = app(faulty()).await;
     call(&app, faults_post(r#"{"fail_after_store_next":1}"#)).await;
     let req = Request::example();
     let (status, _, _) = call(&app, post(Some(&req.id), body_of(&req))).await;
@@ -743,7 +750,7 @@ async fn the_server_stops_when_asked() {
 #[tokio::test]
 async fn the_listing_is_only_for_whoever_holds_the_admin_token() {
     use base64::Engine;
-    let (app, _) = app(Config::default());
+    let (app, _) = app(Config::default()).await;
     let (status, _, body) = call(&app, post(Some("k1"), body_of(&Request::example()))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let with = |path: &str, auth: Option<String>| {
@@ -798,7 +805,7 @@ async fn the_listing_is_only_for_whoever_holds_the_admin_token() {
 
 #[tokio::test]
 async fn without_a_token_the_listing_is_off_and_a_weak_token_is_refused_at_start() {
-    let off = AppState::new(Config::default()).unwrap();
+    let off = AppState::new(Config::default()).await.unwrap();
     let (status, _, body) = call(
         &router(off),
         HttpRequest::get("/requests.json")
@@ -817,6 +824,7 @@ async fn without_a_token_the_listing_is_off_and_a_weak_token_is_refused_at_start
             admin_token: Some(weak.into()),
             ..Config::default()
         })
+        .await
         .err()
         .unwrap();
         assert!(

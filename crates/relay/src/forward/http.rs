@@ -18,9 +18,15 @@ const QUOTED_CHARS: usize = 300;
 
 /// A client with the relay's timeouts and user agent.
 pub fn client() -> reqwest::Client {
+    client_with_timeout(ANSWER_TIMEOUT)
+}
+
+/// [`client`] with another answer timeout (shorter under a short lease; see
+/// [`crate::worker::Policy::answer_timeout`]).
+pub fn client_with_timeout(answer: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(ANSWER_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(answer))
+        .timeout(answer)
         .user_agent(concat!("frontline-relay/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
         .build()

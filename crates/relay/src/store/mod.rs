@@ -1,0 +1,361 @@
+//! Durable storage: requests, their forward jobs (one per destination), the
+//! first answer given for each `Idempotency-Key`, and the counters of the
+//! rate limits (kept here so that every instance sharing the database
+//! shares them).
+//!
+//! Two back ends with the same behaviour: SQLite (a file, the default; one
+//! machine) and PostgreSQL (several instances behind a load balancer).
+//! Accepting a request writes it and its jobs in one transaction; workers
+//! claim due jobs with a lease, so a worker that dies mid-forward leaves its
+//! job to another once the lease runs out, marked to be looked up at the
+//! help desk before it is sent again.
+
+pub mod sqlite;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A request to store.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The `Idempotency-Key` it came with.
+    pub key: String,
+    /// The request's own id (UUID).
+    pub request_id: String,
+    /// When it arrived, RFC 3339 UTC.
+    pub received_at: String,
+    /// When it arrived, milliseconds since the Unix epoch.
+    pub received_ms: i64,
+    /// The request JSON as received.
+    pub body: String,
+    /// The verification JSON and whether it matched, when the relay has a
+    /// ruleset.
+    pub verification: Option<(String, bool)>,
+    /// One forward job is created for each.
+    pub destinations: Vec<String>,
+}
+
+/// What [`Store::insert`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored now; this is the answer (status, body).
+    New(u16, String),
+    /// The key was seen before; this was the first answer, unchanged.
+    Replay(u16, String),
+}
+
+/// The answer body for a new request, from its reference and id.
+pub type Answer = fn(reference: &str, request_id: &str) -> String;
+
+/// A job a worker has claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The job's id.
+    pub job: i64,
+    /// `FL-000123`.
+    pub reference: String,
+    /// The destination's name in the configuration.
+    pub destination: String,
+    /// This attempt's number (1 for the first).
+    pub attempt: u32,
+    /// An earlier attempt may have reached the help desk (it failed
+    /// ambiguously, or its worker died): look the ticket up first.
+    pub look_up_first: bool,
+    /// The request JSON (`None` once erased).
+    pub body: Option<String>,
+    /// The verification JSON, if any.
+    pub verification: Option<String>,
+    /// When the request arrived (ms since the epoch).
+    pub received_ms: i64,
+}
+
+/// How an attempt ended, as the worker records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// The help desk holds the ticket.
+    Done {
+        /// Its id at the help desk.
+        ticket_id: String,
+        /// A link to it.
+        url: Option<String>,
+    },
+    /// Try again at `at_ms`.
+    Retry {
+        /// When (ms since the epoch).
+        at_ms: i64,
+        /// What went wrong, for the admin.
+        error: String,
+        /// The attempt may have created a ticket.
+        maybe_sent: bool,
+    },
+    /// Not an attempt: the destination's rate limit is used up; try at
+    /// `at_ms` without counting this one.
+    Postpone {
+        /// When (ms since the epoch).
+        at_ms: i64,
+    },
+    /// Give up: a dead letter, shown to the admin with "retry now".
+    Dead {
+        /// Why.
+        error: String,
+        /// The attempt may have created a ticket.
+        maybe_sent: bool,
+    },
+}
+
+/// A job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting to be forwarded (or being forwarded).
+    Pending,
+    /// Forwarded.
+    Done,
+    /// Given up on; waits for the admin.
+    Dead,
+    /// The request was erased before it was forwarded.
+    Erased,
+}
+
+impl JobState {
+    /// The database's text for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+            JobState::Erased => "erased",
+        }
+    }
+
+    /// From the database's text.
+    pub fn parse(s: &str) -> JobState {
+        match s {
+            "done" => JobState::Done,
+            "dead" => JobState::Dead,
+            "erased" => JobState::Erased,
+            _ => JobState::Pending,
+        }
+    }
+}
+
+/// A forward job, as the admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobView {
+    /// Its id (for "retry now").
+    pub id: i64,
+    /// The destination's name.
+    pub destination: String,
+    /// Where it stands.
+    pub state: JobState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+    /// The help desk's ticket id once forwarded.
+    pub ticket_id: Option<String>,
+    /// A link to the ticket.
+    pub ticket_url: Option<String>,
+    /// The next attempt (ms since the epoch), while pending.
+    pub next_at_ms: Option<i64>,
+}
+
+/// A stored request, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// `FL-000123`.
+    pub reference: String,
+    /// The request's id (kept after a purge).
+    pub request_id: String,
+    /// When it arrived, RFC 3339 UTC.
+    pub received_at: String,
+    /// The request JSON as received; `None` once purged or erased.
+    pub body: Option<String>,
+    /// The verification JSON, when the server has a ruleset.
+    pub verification: Option<String>,
+    /// Its forward jobs.
+    pub jobs: Vec<JobView>,
+}
+
+/// What the listing shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// A reference (`FL-000123`, or just `123`) or a request id.
+    pub search: Option<String>,
+    /// Only requests with a dead letter.
+    pub dead_only: bool,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+/// Jobs per destination and state, for `/metrics` and the admin page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Depth {
+    /// The destination's name.
+    pub destination: String,
+    /// Pending jobs.
+    pub pending: u64,
+    /// Dead letters.
+    pub dead: u64,
+    /// Forwarded.
+    pub done: u64,
+}
+
+/// The database, SQLite or PostgreSQL.
+pub enum Store {
+    /// A file (or memory), on one machine.
+    Sqlite(sqlite::Sqlite),
+}
+
+/// A storage failure: the database is unreachable or refused a statement.
+/// The relay answers 503 and the portal retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Store {
+    /// Opens `database`: `sqlite:PATH`, a bare path, `:memory:` (tests).
+    pub async fn open(database: &str) -> Result<Store, String> {
+        let path = database.strip_prefix("sqlite:").unwrap_or(database);
+        let path = (path != ":memory:").then(|| std::path::PathBuf::from(path));
+        Ok(Store::Sqlite(sqlite::Sqlite::open(path.as_deref())?))
+    }
+
+    /// Stores a request and one pending job per destination in one
+    /// transaction, unless its key was seen: then the first answer, and
+    /// nothing stored.
+    pub async fn insert(&self, new: NewRequest, answer: Answer) -> Result<Inserted, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.insert(&new, answer)).await,
+        }
+    }
+
+    /// Claims up to `limit` due jobs for `worker`, leased until
+    /// `now_ms + lease_ms`.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let worker = worker.to_string();
+        match self {
+            Store::Sqlite(s) => {
+                s.run(move |db| db.claim(&worker, now_ms, lease_ms, limit))
+                    .await
+            }
+        }
+    }
+
+    /// Records how `worker`'s attempt at `job` ended. `false` when the
+    /// worker no longer held the job (its lease ran out and another took it).
+    pub async fn finish(
+        &self,
+        job: i64,
+        worker: &str,
+        finish: Finish,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let worker = worker.to_string();
+        match self {
+            Store::Sqlite(s) => {
+                s.run(move |db| db.finish(job, &worker, &finish, now_ms))
+                    .await
+            }
+        }
+    }
+
+    /// Makes a dead (or pending) job due now, with its attempts counted from
+    /// zero again. `false` when there is no such job, or it is done.
+    pub async fn retry_now(&self, job: i64, now_ms: i64) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.retry_now(job, now_ms)).await,
+        }
+    }
+
+    /// Requests, newest first, with their jobs.
+    pub async fn list(&self, query: Query) -> Result<Vec<Stored>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.list(&query)).await,
+        }
+    }
+
+    /// How many requests are stored.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(|db| db.count()).await,
+        }
+    }
+
+    /// Jobs per destination and state.
+    pub async fn depth(&self) -> Result<Vec<Depth>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(|db| db.depth()).await,
+        }
+    }
+
+    /// Counts one hit in `bucket`'s window starting at `window_ms` and
+    /// returns the window's count including it. Every instance sharing the
+    /// database shares the counts.
+    pub async fn hit(&self, bucket: String, window_ms: i64) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.hit(&bucket, window_ms)).await,
+        }
+    }
+
+    /// Forgets rate-limit windows that started before `before_ms`.
+    pub async fn forget_windows(&self, before_ms: i64) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.forget_windows(before_ms)).await,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `FL-000123` from a row number.
+pub fn reference(seq: i64) -> String {
+    format!("FL-{seq:06}")
+}
+
+/// The row number in a reference or a bare number (`FL-000123`, `fl-123`,
+/// `123`).
+pub fn seq_of(reference: &str) -> Option<i64> {
+    let r = reference.trim();
+    let digits = r
+        .strip_prefix("FL-")
+        .or_else(|| r.strip_prefix("fl-"))
+        .unwrap_or(r);
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip() {
+        assert_eq!(reference(123), "FL-000123");
+        assert_eq!(reference(1_234_567), "FL-1234567");
+        assert_eq!(seq_of("FL-000123"), Some(123));
+        assert_eq!(seq_of(" fl-7 "), Some(7));
+        assert_eq!(seq_of("42"), Some(42));
+        assert_eq!(seq_of("FL-"), None);
+        assert_eq!(seq_of("FL-+5"), None);
+        assert_eq!(seq_of("0"), None);
+    }
+}
