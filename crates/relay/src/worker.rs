@@ -219,6 +219,9 @@ impl Forwarder {
                 at_ms: now_ms() + ms(wait),
             };
         }
+        if !self.call_fits(job) {
+            return Finish::Postpone { at_ms: now_ms() };
+        }
         if job.look_up_first {
             match dest.find(&ticket).await {
                 Ok(Some(found)) => {
@@ -235,6 +238,9 @@ impl Forwarder {
                     at_ms: now_ms() + ms(wait),
                 };
             }
+            if !self.call_fits(job) {
+                return Finish::Postpone { at_ms: now_ms() };
+            }
         }
         match dest.create(&ticket).await {
             Ok(d) => Finish::Done {
@@ -243,6 +249,14 @@ impl Forwarder {
             },
             Err(f) => self.after(job, f, job.look_up_first),
         }
+    }
+
+    /// Whether a call started now ends (answer timeout included) before
+    /// the job's lease does. A worker stalled since its claim (a loaded
+    /// machine, a slow database) must not send once another may have taken
+    /// the job: it gives the job back instead.
+    fn call_fits(&self, job: &Claimed) -> bool {
+        now_ms() + ms(self.policy.answer_timeout()) < job.lease_until_ms
     }
 
     /// What follows a failure.

@@ -304,6 +304,30 @@ async fn a_worker_that_dies_mid_forward_leaves_the_job_to_another_which_looks_it
         .unwrap();
     assert_eq!(again.len(), 1);
     assert!(again[0].look_up_first && again[0].attempt == 2);
+    // That claimer gives it back unsent (its rate limit was used up): the
+    // next one must still look the ticket up.
+    let back = Finish::Postpone {
+        at_ms: start + 3_002,
+    };
+    assert!(state
+        .store()
+        .finish(again[0].job, "other", back, now_ms())
+        .await
+        .unwrap());
+    let third = state
+        .store()
+        .claim("third", start + 6_100, 3_000, 10)
+        .await
+        .unwrap();
+    assert!(third[0].look_up_first && third[0].attempt == 2, "{third:?}");
+    // A claim's lease never starts in the past, however late it is asked.
+    assert!(third[0].lease_until_ms >= now_ms() + 2_500, "{third:?}");
+    let back = Finish::Postpone { at_ms: start };
+    assert!(state
+        .store()
+        .finish(third[0].job, "third", back, now_ms())
+        .await
+        .unwrap());
     // The real forwarder, finding the job once the lease ran out, records
     // the existing ticket and creates none.
     let stop = Arc::new(tokio::sync::Notify::new());

@@ -66,6 +66,9 @@ pub struct Claimed {
     pub verification: Option<String>,
     /// When the request arrived (ms since the epoch).
     pub received_ms: i64,
+    /// The job is this worker's until then (ms since the epoch): a call
+    /// must end before it, or another worker may send too.
+    pub lease_until_ms: i64,
 }
 
 /// How an attempt ended, as the worker records it.
@@ -235,7 +238,9 @@ impl Store {
     }
 
     /// Claims up to `limit` due jobs for `worker`, leased until
-    /// `now_ms + lease_ms`.
+    /// `now + lease_ms`, where now is the later of `now_ms` and the time the
+    /// claim is made (the claim may wait for the database: a lease must not
+    /// start in the past).
     pub async fn claim(
         &self,
         worker: &str,

@@ -258,6 +258,7 @@ impl Db<'_> {
         lease_ms: i64,
         limit: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
+        let now_ms = now_ms.max(super::now_ms());
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -290,6 +291,7 @@ impl Db<'_> {
                             body: r.get(6)?,
                             verification: r.get(7)?,
                             received_ms: r.get(8)?,
+                            lease_until_ms: now_ms + lease_ms,
                         })
                     },
                 )
@@ -299,7 +301,11 @@ impl Db<'_> {
             }
             let mut take = tx
                 .prepare_cached(
-                    "UPDATE jobs SET attempts = attempts + 1, in_flight = 1, lease_until = ?2, claimed_by = ?3
+                    // An attempt still in flight died with its worker: it may
+                    // have sent, and that is remembered even if this claim
+                    // gives the job back unsent.
+                    "UPDATE jobs SET attempts = attempts + 1, maybe_sent = maybe_sent OR in_flight, in_flight = 1,
+                            lease_until = ?2, claimed_by = ?3
                      WHERE id = ?1",
                 )
                 .map_err(err("cannot claim the job"))?;
