@@ -81,6 +81,11 @@ if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSIO
 fi
 
 # 4. Chromium and its driver, for the browser tests.
+# The relay's tests run a throw-away PostgreSQL server (crates/relay/tests/support/pg.rs).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install "PostgreSQL, for the relay's tests" postgresql
+fi
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   apt_install "Chromium and its driver" chromium chromium-driver
 fi

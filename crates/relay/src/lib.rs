@@ -233,6 +233,12 @@ impl AppState {
         )
     }
 
+    /// This instance's counters in the `/metrics` format (without the
+    /// queue depth, which needs the database).
+    pub fn metrics_text(&self) -> String {
+        self.0.metrics.render(&[])
+    }
+
     /// The storage (tests and the admin commands).
     pub fn store(&self) -> &Store {
         &self.0.store

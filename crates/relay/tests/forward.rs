@@ -7,195 +7,20 @@
 //! created the ticket anyway. The help desks' HTTP fakes are tested in
 //! `desks.rs`.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request as HttpRequest, StatusCode};
-use frontline_core::request::{DiagnosisStep, Request, RequestOutcome};
-use frontline_core::{evaluate, load, Step, Transcript};
-use frontline_relay::forward::{Delivered, Destination, Failure, Ticket};
+use frontline_relay::router;
 use frontline_relay::store::{now_ms, Finish, JobState, Query};
 use frontline_relay::worker::Policy;
-use frontline_relay::{router, AppState, Config};
 use http_body_util::BodyExt;
+use support::{drained, fast_policy, post, relay, request, Flaky};
 use tower::ServiceExt;
-
-const DEFAULT: &str = include_str!("../../../public/rules/default.json");
-
-/// A destination failing a share of its calls, deterministically.
-struct Flaky {
-    /// frontline id -> the tickets created for it (more than one would be a
-    /// duplicate).
-    tickets: Mutex<HashMap<String, Vec<String>>>,
-    rng: Mutex<fastrand::Rng>,
-    /// Share of create calls that fail: a third refused with 429, a third
-    /// refused otherwise, a third created and then failed (ambiguous).
-    failure_rate: f64,
-    /// Share of find calls that fail (ambiguously).
-    find_failure_rate: f64,
-    creates: AtomicU64,
-    finds: AtomicU64,
-    next: AtomicU64,
-    /// Every create fails permanently (a wrong credential).
-    refuse_all: std::sync::atomic::AtomicBool,
-}
-
-impl Flaky {
-    fn new(seed: u64, failure_rate: f64) -> Flaky {
-        Flaky {
-            tickets: Mutex::new(HashMap::new()),
-            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
-            failure_rate,
-            find_failure_rate: failure_rate / 3.0,
-            creates: AtomicU64::new(0),
-            finds: AtomicU64::new(0),
-            next: AtomicU64::new(1),
-            refuse_all: false.into(),
-        }
-    }
-
-    fn draw(&self) -> f64 {
-        self.rng.lock().unwrap().f64()
-    }
-
-    fn store(&self, id: &str) -> String {
-        let t = format!("T{}", self.next.fetch_add(1, Ordering::SeqCst));
-        self.tickets
-            .lock()
-            .unwrap()
-            .entry(id.to_string())
-            .or_default()
-            .push(t.clone());
-        t
-    }
-}
-
-#[async_trait::async_trait]
-impl Destination for Flaky {
-    async fn create(&self, ticket: &Ticket) -> Result<Delivered, Failure> {
-        self.creates.fetch_add(1, Ordering::SeqCst);
-        if self.refuse_all.load(Ordering::SeqCst) {
-            return Err(Failure::permanent("Flaky: 401 Unauthorized"));
-        }
-        let r = self.draw();
-        let third = self.failure_rate / 3.0;
-        if r < third {
-            let mut f = Failure::not_sent("Flaky: 429 Too Many Requests");
-            f.retry_after = Some(Duration::from_millis(30));
-            return Err(f);
-        }
-        if r < 2.0 * third {
-            return Err(Failure::not_sent("Flaky: cannot connect"));
-        }
-        let id = self.store(&ticket.frontline_id);
-        if r < self.failure_rate {
-            return Err(Failure::maybe_sent("Flaky: 502 Bad Gateway"));
-        }
-        Ok(Delivered {
-            ticket_id: id,
-            url: None,
-        })
-    }
-
-    async fn find(&self, ticket: &Ticket) -> Result<Option<Delivered>, Failure> {
-        self.finds.fetch_add(1, Ordering::SeqCst);
-        if self.draw() < self.find_failure_rate {
-            return Err(Failure::maybe_sent("Flaky: search timed out"));
-        }
-        Ok(self
-            .tickets
-            .lock()
-            .unwrap()
-            .get(&ticket.frontline_id)
-            .and_then(|v| v.first().cloned())
-            .map(|ticket_id| Delivered {
-                ticket_id,
-                url: None,
-            }))
-    }
-}
-
-fn fast_policy() -> Policy {
-    Policy {
-        concurrency: 8,
-        lease: Duration::from_secs(5),
-        max_attempts: 40,
-        max_age: Duration::from_secs(3600),
-        backoff_base: Duration::from_millis(10),
-        backoff_cap: Duration::from_millis(200),
-        poll: Duration::from_millis(20),
-    }
-}
-
-/// A request the default ruleset really decides, with id number `n`.
-fn request(n: u64) -> Request {
-    let rules = load(DEFAULT).unwrap();
-    let t = Transcript::new("m365", "billing").answer("billing-what", "dispute");
-    let Step::Outcome(o) = evaluate(&rules, &t).unwrap() else {
-        panic!("expected an outcome")
-    };
-    let mut r = Request::example();
-    r.id = format!("{:08x}-0000-4000-8000-{n:012x}", n as u32);
-    r.problem.product = "m365".into();
-    r.problem.kind = "billing".into();
-    r.problem.severity = Some(o.severities[0].clone());
-    r.diagnosis = vec![DiagnosisStep {
-        node: "billing-what".into(),
-        answer: "dispute".into(),
-        at: "2025-03-28T17:29:00Z".into(),
-        question: String::new(),
-        answer_label: String::new(),
-    }];
-    r.outcome = RequestOutcome::from(o.as_ref());
-    r
-}
-
-async fn post(app: &axum::Router, r: &Request) -> (StatusCode, String) {
-    let res = app
-        .clone()
-        .oneshot(
-            HttpRequest::post("/intake")
-                .header("content-type", "application/json")
-                .header("idempotency-key", &r.id)
-                .body(Body::from(serde_json::to_string(r).unwrap()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
-}
-
-async fn relay(dest: Arc<Flaky>, policy: Policy) -> AppState {
-    AppState::new(Config {
-        ruleset: Some(load(DEFAULT).unwrap()),
-        destinations: vec![("desk".into(), dest as Arc<dyn Destination>)],
-        forward: policy,
-        ..Config::default()
-    })
-    .await
-    .unwrap()
-}
-
-/// Waits (polling the store, up to `limit`) until no job is pending.
-async fn drained(state: &AppState, limit: Duration) {
-    let until = std::time::Instant::now() + limit;
-    loop {
-        let depth = state.store().depth().await.unwrap();
-        if depth.iter().all(|d| d.pending == 0) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "still pending after {limit:?}: {depth:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_requests_through_a_flaky_destination_make_a_thousand_tickets() {
@@ -299,7 +124,7 @@ async fn a_worker_that_dies_mid_forward_leaves_the_job_to_another_which_looks_it
     // After it, the next claimer is told to look the ticket up first.
     let again = state
         .store()
-        .claim("other", start + 3_001, 3_000, 10)
+        .claim("other", start + 3_500, 3_000, 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
@@ -307,7 +132,7 @@ async fn a_worker_that_dies_mid_forward_leaves_the_job_to_another_which_looks_it
     // That claimer gives it back unsent (its rate limit was used up): the
     // next one must still look the ticket up.
     let back = Finish::Postpone {
-        at_ms: start + 3_002,
+        at_ms: start + 3_501,
     };
     assert!(state
         .store()

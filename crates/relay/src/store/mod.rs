@@ -10,6 +10,7 @@
 //! job to another once the lease runs out, marked to be looked up at the
 //! help desk before it is sent again.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -207,6 +208,8 @@ pub struct Depth {
 pub enum Store {
     /// A file (or memory), on one machine.
     Sqlite(sqlite::Sqlite),
+    /// A server several instances share.
+    Postgres(postgres::Postgres),
 }
 
 /// A storage failure: the database is unreachable or refused a statement.
@@ -221,8 +224,12 @@ impl std::fmt::Display for StoreError {
 }
 
 impl Store {
-    /// Opens `database`: `sqlite:PATH`, a bare path, `:memory:` (tests).
+    /// Opens `database`: `postgres://…`, `sqlite:PATH`, a bare path, or
+    /// `:memory:` (tests); creates or migrates its tables.
     pub async fn open(database: &str) -> Result<Store, String> {
+        if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+            return Ok(Store::Postgres(postgres::Postgres::open(database).await?));
+        }
         let path = database.strip_prefix("sqlite:").unwrap_or(database);
         let path = (path != ":memory:").then(|| std::path::PathBuf::from(path));
         Ok(Store::Sqlite(sqlite::Sqlite::open(path.as_deref())?))
@@ -234,6 +241,7 @@ impl Store {
     pub async fn insert(&self, new: NewRequest, answer: Answer) -> Result<Inserted, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.insert(&new, answer)).await,
+            Store::Postgres(p) => p.insert(&new, answer).await,
         }
     }
 
@@ -254,6 +262,7 @@ impl Store {
                 s.run(move |db| db.claim(&worker, now_ms, lease_ms, limit))
                     .await
             }
+            Store::Postgres(p) => p.claim(&worker, now_ms, lease_ms, limit).await,
         }
     }
 
@@ -272,6 +281,7 @@ impl Store {
                 s.run(move |db| db.finish(job, &worker, &finish, now_ms))
                     .await
             }
+            Store::Postgres(p) => p.finish(job, &worker, &finish, now_ms).await,
         }
     }
 
@@ -280,6 +290,7 @@ impl Store {
     pub async fn retry_now(&self, job: i64, now_ms: i64) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.retry_now(job, now_ms)).await,
+            Store::Postgres(p) => p.retry_now(job, now_ms).await,
         }
     }
 
@@ -287,6 +298,7 @@ impl Store {
     pub async fn list(&self, query: Query) -> Result<Vec<Stored>, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.list(&query)).await,
+            Store::Postgres(p) => p.list(&query).await,
         }
     }
 
@@ -294,6 +306,7 @@ impl Store {
     pub async fn count(&self) -> Result<u64, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(|db| db.count()).await,
+            Store::Postgres(p) => p.count().await,
         }
     }
 
@@ -301,6 +314,7 @@ impl Store {
     pub async fn depth(&self) -> Result<Vec<Depth>, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(|db| db.depth()).await,
+            Store::Postgres(p) => p.depth().await,
         }
     }
 
@@ -310,6 +324,7 @@ impl Store {
     pub async fn hit(&self, bucket: String, window_ms: i64) -> Result<u64, StoreError> {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.hit(&bucket, window_ms)).await,
+            Store::Postgres(p) => p.hit(&bucket, window_ms).await,
         }
     }
 
@@ -317,6 +332,7 @@ impl Store {
     pub async fn forget_windows(&self, before_ms: i64) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.forget_windows(before_ms)).await,
+            Store::Postgres(p) => p.forget_windows(before_ms).await,
         }
     }
 }
