@@ -395,6 +395,56 @@ const FRESHDESK: Case = Case {
 
 desk_tests!(freshdesk, FRESHDESK);
 
+const SERVICENOW: Case = Case {
+    desk: Desk::Servicenow,
+    name: "ServiceNow",
+    table: |url| {
+        format!(
+            "kind = \"servicenow\"\nurl = \"{url}\"\nusername = \"frontline.integration\"\n\
+             password = {{ env = \"SN_PASSWORD\" }}\ncustom_fields = {{ u_product = \"product\" }}\n"
+        )
+    },
+    env: &[("SN_PASSWORD", frontline_fakedesk::servicenow::PASSWORD)],
+    secret_var: "SN_PASSWORD",
+    secret_key: "password",
+    refused: |url| {
+        format!(
+            "kind = \"servicenow\"\nurl = \"{url}\"\nusername = \"frontline.integration\"\n\
+             password = {{ env = \"SN_PASSWORD\" }}\ntable = \"incidents\"\n"
+        )
+    },
+    refused_names: "Invalid table incidents",
+    check: |s, t| {
+        let b = &s.body;
+        assert!(s.key.starts_with("INC"), "{}", s.key);
+        assert!(
+            s.description.contains(SCRIPT),
+            "plain text, as typed: {}",
+            s.description
+        );
+        assert_eq!(
+            (b["urgency"].as_str(), b["impact"].as_str()),
+            (Some("1"), Some("1"))
+        );
+        assert_eq!(b["correlation_id"], t.frontline_id.as_str());
+        assert_eq!(b["correlation_display"], "Frontline");
+        assert_eq!(b["u_product"], "m365");
+    },
+};
+
+desk_tests!(servicenow, SERVICENOW);
+
+#[tokio::test]
+async fn servicenow_cuts_a_long_title_to_160_characters() {
+    let (fake, dest) = start(&SERVICENOW).await;
+    let mut t = ticket(1);
+    t.title = "é".repeat(300);
+    dest.create(&t).await.unwrap();
+    let s = &fake.tickets()[0];
+    assert_eq!(s.subject.chars().count(), 160);
+    assert!(s.subject.ends_with('…'));
+}
+
 #[tokio::test]
 async fn freshdesk_finds_through_search_when_the_list_misses() {
     // A ticket whose requester e-mail differs (merged contact): the list by

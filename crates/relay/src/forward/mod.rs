@@ -117,6 +117,8 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub enum Settings {
     /// Freshdesk ([`desks::freshdesk`]).
     Freshdesk(desks::freshdesk::FreshdeskSettings),
+    /// ServiceNow ([`desks::servicenow`]).
+    Servicenow(desks::servicenow::ServicenowSettings),
 }
 
 impl Settings {
@@ -135,6 +137,7 @@ impl Settings {
         }
         match self {
             Settings::Freshdesk(s) => arc(s.build(path, env, http)),
+            Settings::Servicenow(s) => arc(s.build(path, env, http)),
         }
     }
 }
