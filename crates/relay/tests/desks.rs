@@ -445,6 +445,41 @@ async fn servicenow_cuts_a_long_title_to_160_characters() {
     assert!(s.subject.ends_with('…'));
 }
 
+const ZAMMAD: Case = Case {
+    desk: Desk::Zammad,
+    name: "Zammad",
+    table: |url| {
+        format!(
+            "kind = \"zammad\"\nurl = \"{url}\"\ntoken = {{ env = \"ZAMMAD_TOKEN\" }}\ngroup = \"Users\"\n\
+             custom_fields = {{ frontline_tenant = \"tenant\" }}\n"
+        )
+    },
+    env: &[("ZAMMAD_TOKEN", frontline_fakedesk::zammad::TOKEN)],
+    secret_var: "ZAMMAD_TOKEN",
+    secret_key: "token",
+    refused: |url| {
+        format!("kind = \"zammad\"\nurl = \"{url}\"\ntoken = {{ env = \"ZAMMAD_TOKEN\" }}\ngroup = \"Sales\"\n")
+    },
+    refused_names: "No lookup value found for 'group'",
+    check: |s, t| {
+        let b = &s.body;
+        assert!(
+            s.description.contains(SCRIPT),
+            "plain text, as typed: {}",
+            s.description
+        );
+        assert_eq!(s.priority, "3 high");
+        assert_eq!(b["group"], "Users");
+        assert_eq!(b["customer_id"], format!("guess:{}", t.email()));
+        assert_eq!(b["article"]["content_type"], "text/plain");
+        assert_eq!(b["article"]["internal"], false);
+        assert_eq!(b["frontline_id"], t.frontline_id.as_str());
+        assert_eq!(b["frontline_tenant"], "contoso.onmicrosoft.com");
+    },
+};
+
+desk_tests!(zammad, ZAMMAD);
+
 #[tokio::test]
 async fn freshdesk_finds_through_search_when_the_list_misses() {
     // A ticket whose requester e-mail differs (merged contact): the list by

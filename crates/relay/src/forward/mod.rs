@@ -119,6 +119,8 @@ pub enum Settings {
     Freshdesk(desks::freshdesk::FreshdeskSettings),
     /// ServiceNow ([`desks::servicenow`]).
     Servicenow(desks::servicenow::ServicenowSettings),
+    /// Zammad ([`desks::zammad`]).
+    Zammad(desks::zammad::ZammadSettings),
 }
 
 impl Settings {
@@ -138,6 +140,7 @@ impl Settings {
         match self {
             Settings::Freshdesk(s) => arc(s.build(path, env, http)),
             Settings::Servicenow(s) => arc(s.build(path, env, http)),
+            Settings::Zammad(s) => arc(s.build(path, env, http)),
         }
     }
 }
