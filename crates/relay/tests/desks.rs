@@ -480,6 +480,41 @@ const ZAMMAD: Case = Case {
 
 desk_tests!(zammad, ZAMMAD);
 
+fn jira_table(url: &str, request_type: &str) -> String {
+    format!(
+        "kind = \"jira_service_management\"\nurl = \"{url}\"\nemail = \"relay@contoso.example\"\n\
+         api_token = {{ env = \"JIRA_TOKEN\" }}\nservice_desk_id = \"1\"\nrequest_type_id = \"{request_type}\"\n\
+         id_field = \"customfield_10050\"\ncustom_fields = {{ customfield_10051 = \"product\" }}\n"
+    )
+}
+
+const JIRA: Case = Case {
+    desk: Desk::Jira,
+    name: "Jira Service Management",
+    table: |url| jira_table(url, "10"),
+    env: &[("JIRA_TOKEN", frontline_fakedesk::jira::API_TOKEN)],
+    secret_var: "JIRA_TOKEN",
+    secret_key: "api_token",
+    refused: |url| jira_table(url, "11"),
+    refused_names: "requestTypeId",
+    check: |s, t| {
+        let f = &s.body["requestFieldValues"];
+        assert!(s.key.starts_with("SD-"), "{}", s.key);
+        assert!(
+            s.description.starts_with("{noformat}\n"),
+            "{}",
+            s.description
+        );
+        assert!(s.description.contains(SCRIPT), "{}", s.description);
+        assert_eq!(f["customfield_10050"], t.frontline_id.as_str());
+        assert_eq!(f["customfield_10051"], "m365");
+        assert_eq!(s.body["serviceDeskId"], "1");
+        assert!(s.body.get("raiseOnBehalfOf").is_none());
+    },
+};
+
+desk_tests!(jira, JIRA);
+
 #[tokio::test]
 async fn freshdesk_finds_through_search_when_the_list_misses() {
     // A ticket whose requester e-mail differs (merged contact): the list by

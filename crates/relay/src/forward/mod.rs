@@ -121,6 +121,8 @@ pub enum Settings {
     Servicenow(desks::servicenow::ServicenowSettings),
     /// Zammad ([`desks::zammad`]).
     Zammad(desks::zammad::ZammadSettings),
+    /// Jira Service Management ([`desks::jira`]).
+    JiraServiceManagement(desks::jira::JiraSettings),
 }
 
 impl Settings {
@@ -141,6 +143,7 @@ impl Settings {
             Settings::Freshdesk(s) => arc(s.build(path, env, http)),
             Settings::Servicenow(s) => arc(s.build(path, env, http)),
             Settings::Zammad(s) => arc(s.build(path, env, http)),
+            Settings::JiraServiceManagement(s) => arc(s.build(path, env, http)),
         }
     }
 }
