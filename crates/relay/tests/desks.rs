@@ -515,6 +515,73 @@ const JIRA: Case = Case {
 
 desk_tests!(jira, JIRA);
 
+fn connectwise_table(url: &str, board: &str) -> String {
+    format!(
+        "kind = \"connectwise\"\nurl = \"{url}\"\ncompany_id = \"contoso\"\npublic_key = \"fakepublickey\"\n\
+         private_key = {{ env = \"CW_PRIVATE\" }}\nclient_id = {{ env = \"CW_CLIENT\" }}\n\
+         company = \"ContosoLtd\"\nboard = \"{board}\"\ncustom_fields = {{ \"7\" = \"tenant\" }}\n"
+    )
+}
+
+const CONNECTWISE: Case = Case {
+    desk: Desk::Connectwise,
+    name: "ConnectWise Manage",
+    table: |url| connectwise_table(url, "Help Desk"),
+    env: &[
+        ("CW_PRIVATE", frontline_fakedesk::connectwise::PRIVATE_KEY),
+        ("CW_CLIENT", frontline_fakedesk::connectwise::CLIENT_ID),
+    ],
+    secret_var: "CW_PRIVATE",
+    secret_key: "private_key",
+    refused: |url| connectwise_table(url, "Service"),
+    refused_names: "board",
+    check: |s, t| {
+        let b = &s.body;
+        assert!(
+            s.description.contains(SCRIPT),
+            "plain text, as typed: {}",
+            s.description
+        );
+        assert_eq!(s.priority, "High/High");
+        assert_eq!(b["externalXRef"], t.frontline_id.as_str());
+        assert_eq!(b["company"]["identifier"], "ContosoLtd");
+        assert_eq!(b["board"]["name"], "Help Desk");
+        assert_eq!(b["contactEmailAddress"], t.email());
+        assert_eq!(b["customFields"][0]["id"], 7);
+        assert_eq!(b["customFields"][0]["value"], "contoso.onmicrosoft.com");
+    },
+};
+
+desk_tests!(connectwise, CONNECTWISE);
+
+#[tokio::test]
+async fn connectwise_needs_the_client_id_and_a_short_summary() {
+    let fake = FakeDesk::start(Desk::Connectwise).await.unwrap();
+    let client = http(Duration::from_secs(10));
+    let env = [
+        ("CW_PRIVATE", frontline_fakedesk::connectwise::PRIVATE_KEY),
+        ("CW_CLIENT", "another-client-id"),
+    ];
+    let dest = build_with(&connectwise_table(&fake.url(), "Help Desk"), &env, &client).unwrap();
+    let f = dest.create(&ticket(1)).await.unwrap_err();
+    assert!(
+        f.permanent && f.message.contains("401") && !f.message.contains("another-client-id"),
+        "{f:?}"
+    );
+    let dest = build_with(
+        &connectwise_table(&fake.url(), "Help Desk"),
+        CONNECTWISE.env,
+        &client,
+    )
+    .unwrap();
+    let mut t = ticket(2);
+    t.title = format!("{}\nsecond line", "x".repeat(150));
+    dest.create(&t).await.unwrap();
+    let s = &fake.tickets()[0];
+    assert_eq!(s.subject.chars().count(), 100);
+    assert!(!s.subject.contains('\n'));
+}
+
 #[tokio::test]
 async fn freshdesk_finds_through_search_when_the_list_misses() {
     // A ticket whose requester e-mail differs (merged contact): the list by

@@ -123,6 +123,8 @@ pub enum Settings {
     Zammad(desks::zammad::ZammadSettings),
     /// Jira Service Management ([`desks::jira`]).
     JiraServiceManagement(desks::jira::JiraSettings),
+    /// ConnectWise Manage ([`desks::connectwise`]).
+    Connectwise(desks::connectwise::ConnectwiseSettings),
 }
 
 impl Settings {
@@ -144,6 +146,7 @@ impl Settings {
             Settings::Servicenow(s) => arc(s.build(path, env, http)),
             Settings::Zammad(s) => arc(s.build(path, env, http)),
             Settings::JiraServiceManagement(s) => arc(s.build(path, env, http)),
+            Settings::Connectwise(s) => arc(s.build(path, env, http)),
         }
     }
 }
