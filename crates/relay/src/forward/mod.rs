@@ -8,6 +8,7 @@
 //! attempt may have reached the help desk ([`Sent::Maybe`]), which is what
 //! makes delivery exactly-once into APIs that have no idempotency key.
 
+pub mod desks;
 pub mod http;
 pub mod ticket;
 
@@ -113,7 +114,18 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// variant's settings live in the destination's module.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Settings {}
+pub enum Settings {
+    /// Freshdesk ([`desks::freshdesk`]).
+    Freshdesk(desks::freshdesk::FreshdeskSettings),
+    /// ServiceNow ([`desks::servicenow`]).
+    Servicenow(desks::servicenow::ServicenowSettings),
+    /// Zammad ([`desks::zammad`]).
+    Zammad(desks::zammad::ZammadSettings),
+    /// Jira Service Management ([`desks::jira`]).
+    JiraServiceManagement(desks::jira::JiraSettings),
+    /// ConnectWise Manage ([`desks::connectwise`]).
+    Connectwise(desks::connectwise::ConnectwiseSettings),
+}
 
 impl Settings {
     /// Checks the settings, reads their secrets and makes the destination.
@@ -124,7 +136,17 @@ impl Settings {
         env: Env<'_>,
         http: &reqwest::Client,
     ) -> Result<std::sync::Arc<dyn Destination>, Vec<crate::config::ConfigProblem>> {
-        let _ = (path, env, http);
-        match *self {}
+        fn arc<D: Destination + 'static>(
+            d: Result<D, Vec<crate::config::ConfigProblem>>,
+        ) -> Result<std::sync::Arc<dyn Destination>, Vec<crate::config::ConfigProblem>> {
+            d.map(|d| std::sync::Arc::new(d) as std::sync::Arc<dyn Destination>)
+        }
+        match self {
+            Settings::Freshdesk(s) => arc(s.build(path, env, http)),
+            Settings::Servicenow(s) => arc(s.build(path, env, http)),
+            Settings::Zammad(s) => arc(s.build(path, env, http)),
+            Settings::JiraServiceManagement(s) => arc(s.build(path, env, http)),
+            Settings::Connectwise(s) => arc(s.build(path, env, http)),
+        }
     }
 }
