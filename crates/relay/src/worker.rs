@@ -231,7 +231,7 @@ impl Forwarder {
                     }
                 }
                 Ok(None) => {}
-                Err(f) => return self.after(job, f, true),
+                Err(f) => return self.after(job, f, true, dest.search_lag()),
             }
             if let Some(wait) = self.over_rate(&job.destination, dest.as_ref()).await {
                 return Finish::Postpone {
@@ -247,7 +247,7 @@ impl Forwarder {
                 ticket_id: d.ticket_id,
                 url: d.url,
             },
-            Err(f) => self.after(job, f, job.look_up_first),
+            Err(f) => self.after(job, f, job.look_up_first, dest.search_lag()),
         }
     }
 
@@ -260,7 +260,7 @@ impl Forwarder {
     }
 
     /// What follows a failure.
-    fn after(&self, job: &Claimed, f: Failure, was_maybe: bool) -> Finish {
+    fn after(&self, job: &Claimed, f: Failure, was_maybe: bool, lag: Duration) -> Finish {
         let maybe_sent = was_maybe || f.sent == Sent::Maybe;
         let age = Duration::from_millis((now_ms() - job.received_ms).max(0) as u64);
         if f.permanent {
@@ -285,9 +285,13 @@ impl Forwarder {
                 maybe_sent,
             };
         }
-        let wait = self
+        let mut wait = self
             .policy
             .backoff(job.attempt, fastrand::f64(), f.retry_after);
+        if maybe_sent {
+            // The look-up that comes next must be able to see the ticket.
+            wait = wait.max(lag);
+        }
         Finish::Retry {
             at_ms: now_ms() + ms(wait),
             error: f.message,

@@ -271,3 +271,51 @@ async fn attempts_run_out_into_a_dead_letter() {
     // Never more than one ticket, whatever the failures were.
     assert!(dest.tickets.lock().unwrap().values().all(|v| v.len() <= 1));
 }
+
+#[tokio::test]
+async fn after_an_ambiguous_failure_the_look_up_waits_for_the_search_index() {
+    // Every create "fails" after creating: the ticket exists, the answer is lost.
+    let dest = Arc::new(Flaky::new(4, 1.0));
+    dest.search_lag_ms.store(60_000, Ordering::SeqCst);
+    let state = relay(dest.clone(), fast_policy()).await;
+    let app = router(state.clone());
+    let mut n = 0;
+    // Draw until the flaky destination's failure is the ambiguous kind.
+    loop {
+        n += 1;
+        let r = request(100 + n);
+        assert_eq!(post(&app, &r).await.0, StatusCode::CREATED);
+        let job = state
+            .store()
+            .claim("w", now_ms(), 5_000, 1)
+            .await
+            .unwrap()
+            .remove(0);
+        let finish = state.forwarder().forward(job).await;
+        match finish {
+            Finish::Retry {
+                at_ms,
+                maybe_sent: true,
+                ..
+            } => {
+                assert!(
+                    at_ms >= now_ms() + 59_000,
+                    "the look-up comes too soon: {at_ms}"
+                );
+                break;
+            }
+            Finish::Retry {
+                maybe_sent: false,
+                at_ms,
+                ..
+            } => {
+                assert!(
+                    at_ms < now_ms() + 1_000,
+                    "a refusal does not wait for the index"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(n < 50);
+    }
+}

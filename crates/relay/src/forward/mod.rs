@@ -103,6 +103,14 @@ pub trait Destination: Send + Sync {
     fn calls_per_minute(&self) -> Option<u32> {
         None
     }
+
+    /// How long a ticket can take to show up in [`Destination::find`]'s
+    /// search after it was created (a search index that lags). After an
+    /// ambiguous failure the next attempt waits at least this long, so the
+    /// look-up sees a ticket that was created.
+    fn search_lag(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// The environment secrets are read from (`std::env::var` in the relay, a

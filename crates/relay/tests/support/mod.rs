@@ -36,6 +36,8 @@ pub struct Flaky {
     pub creates: AtomicU64,
     pub finds: AtomicU64,
     next: AtomicU64,
+    /// What `search_lag` answers, in ms.
+    pub search_lag_ms: AtomicU64,
     /// Every create fails permanently (a wrong credential).
     pub refuse_all: std::sync::atomic::AtomicBool,
 }
@@ -50,6 +52,7 @@ impl Flaky {
             creates: AtomicU64::new(0),
             finds: AtomicU64::new(0),
             next: AtomicU64::new(1),
+            search_lag_ms: AtomicU64::new(0),
             refuse_all: false.into(),
         }
     }
@@ -95,6 +98,10 @@ impl Destination for Flaky {
             ticket_id: id,
             url: None,
         })
+    }
+
+    fn search_lag(&self) -> Duration {
+        Duration::from_millis(self.search_lag_ms.load(Ordering::SeqCst))
     }
 
     async fn find(&self, ticket: &Ticket) -> Result<Option<Delivered>, Failure> {

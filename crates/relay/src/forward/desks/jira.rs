@@ -194,6 +194,11 @@ impl Destination for Jira {
     fn calls_per_minute(&self) -> Option<u32> {
         Some(self.settings.calls_per_minute).filter(|n| *n > 0)
     }
+
+    /// Jira's JQL search is eventually consistent: a new issue can take seconds to be searchable.
+    fn search_lag(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(30)
+    }
 }
 
 #[cfg(test)]

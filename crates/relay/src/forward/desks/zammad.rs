@@ -208,4 +208,9 @@ impl Destination for Zammad {
     fn calls_per_minute(&self) -> Option<u32> {
         Some(self.settings.calls_per_minute).filter(|n| *n > 0)
     }
+
+    /// Zammad searches through its Elasticsearch index, refreshed about once a second, later under load.
+    fn search_lag(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(10)
+    }
 }
