@@ -10,6 +10,7 @@
 
 pub mod http;
 pub mod ticket;
+pub mod webhook;
 
 use std::time::Duration;
 
@@ -113,7 +114,10 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// variant's settings live in the destination's module.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Settings {}
+pub enum Settings {
+    /// `kind = "webhook"`: a Standard Webhooks signed POST.
+    Webhook(webhook::WebhookSettings),
+}
 
 impl Settings {
     /// Checks the settings, reads their secrets and makes the destination.
@@ -124,7 +128,8 @@ impl Settings {
         env: Env<'_>,
         http: &reqwest::Client,
     ) -> Result<std::sync::Arc<dyn Destination>, Vec<crate::config::ConfigProblem>> {
-        let _ = (path, env, http);
-        match *self {}
+        match self {
+            Settings::Webhook(s) => Ok(std::sync::Arc::new(s.build(path, env, http)?)),
+        }
     }
 }
