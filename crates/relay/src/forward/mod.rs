@@ -8,6 +8,7 @@
 //! attempt may have reached the help desk ([`Sent::Maybe`]), which is what
 //! makes delivery exactly-once into APIs that have no idempotency key.
 
+pub mod email;
 pub mod http;
 pub mod ticket;
 pub mod webhook;
@@ -117,6 +118,8 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub enum Settings {
     /// `kind = "webhook"`: a Standard Webhooks signed POST.
     Webhook(webhook::WebhookSettings),
+    /// `kind = "email"`: one plain-text message per request, over SMTP.
+    Email(email::EmailSettings),
 }
 
 impl Settings {
@@ -130,6 +133,7 @@ impl Settings {
     ) -> Result<std::sync::Arc<dyn Destination>, Vec<crate::config::ConfigProblem>> {
         match self {
             Settings::Webhook(s) => Ok(std::sync::Arc::new(s.build(path, env, http)?)),
+            Settings::Email(s) => Ok(std::sync::Arc::new(s.build(path, env)?)),
         }
     }
 }
