@@ -316,6 +316,17 @@ async fn a_drop_after_the_data_may_have_sent_and_the_retry_keeps_the_message_id(
 }
 
 #[tokio::test]
+async fn no_answer_after_the_data_may_have_sent() {
+    let server = FakeSmtp::start().await;
+    let mail = email_for(&server, "").with_step_timeout(std::time::Duration::from_millis(300));
+    server.then(Script::HangAfterData);
+    let f = mail.create(&ticket(|_| {})).await.unwrap_err();
+    assert_eq!((f.sent, f.permanent), (Sent::Maybe, false), "{f:?}");
+    assert!(f.message.contains("no answer"), "{}", f.message);
+    assert_eq!(server.messages().len(), 1);
+}
+
+#[tokio::test]
 async fn nobody_listening_is_not_sent() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

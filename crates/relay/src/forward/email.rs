@@ -1,6 +1,23 @@
 //! The e-mail destination: each request as one plain-text message, over
 //! SMTP (RFC 5321) to the partner's mail server, with TLS by rustls.
 //!
+//! # Configuration
+//!
+//! ```toml
+//! [destinations.mail]
+//! kind = "email"
+//! host = "smtp.partner.example"
+//! # port = 587                   # 587 starttls, 465 tls, 25 none, unless set
+//! # tls = "starttls"             # or "tls"; "none" only to a server on loopback
+//! user = "relay@partner.example" # optional, with password
+//! password = { env = "SMTP_PASSWORD" }
+//! from = "Frontline <relay@partner.example>"
+//! to = ["support@partner.example"]
+//! # subject = "[{reference}] {title}"   # also {name}, {company}, {priority}
+//! # message_id_domain = "frontline.invalid"
+//! # hello_name = "relay.partner.example"
+//! ```
+//!
 //! # The message
 //!
 //! - `From`, `To`: the configured addresses (`to` may name several).
@@ -408,6 +425,13 @@ async fn within<T>(
 }
 
 impl Email {
+    /// The same destination with another limit for each step of the
+    /// dialogue ([`STEP_TIMEOUT`] by default).
+    pub fn with_step_timeout(mut self, limit: Duration) -> Email {
+        self.timeout = limit;
+        self
+    }
+
     /// The `Message-ID` of `ticket`'s message: `<{frontline_id}@{domain}>`.
     pub fn message_id(&self, ticket: &Ticket) -> String {
         let safe: String = ticket
@@ -534,39 +558,52 @@ impl Email {
         Ok(conn)
     }
 
+    /// MAIL, RCPT, DATA and the message. On failure, also whether the
+    /// server is still talking (it answered with a code), so that QUIT is
+    /// worth sending.
     async fn transaction(
         &self,
         conn: &mut AsyncSmtpConnection,
         envelope: &Envelope,
         raw: &[u8],
-    ) -> Result<(), Failure> {
+    ) -> Result<(), (Failure, bool)> {
         let mut params = Vec::new();
         if !raw.is_ascii() {
             // lettre encodes bodies as 7bit, quoted-printable or base64 and
             // customer text in headers as RFC 2047 words, so only a
             // configured address could get here.
             if !conn.server_info().supports_feature(Extension::EightBitMime) {
-                return Err(Failure::permanent(format!(
-                    "{}: the message has non-ASCII headers and the server does not take 8BITMIME; nothing was sent",
-                    self.what()
-                )));
+                return Err((
+                    Failure::permanent(format!(
+                        "{}: the message has non-ASCII headers and the server does not take 8BITMIME; nothing was sent",
+                        self.what()
+                    )),
+                    true,
+                ));
             }
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         let t = self.timeout;
-        let envelope_step = |s| self.failure(Phase::Envelope, s);
+        let stopped = |phase: Phase| {
+            move |stop: Stop| {
+                let answered = matches!(&stop, Stop::Smtp(e) if e.status().is_some());
+                (self.failure(phase, stop), answered)
+            }
+        };
         within(t, conn.command(Mail::new(envelope.from().cloned(), params)))
             .await
-            .map_err(envelope_step)?;
+            .map_err(stopped(Phase::Envelope))?;
         for to in envelope.to() {
             within(t, conn.command(Rcpt::new(to.clone(), vec![])))
                 .await
-                .map_err(envelope_step)?;
+                .map_err(stopped(Phase::Envelope))?;
         }
-        within(t, conn.command(Data)).await.map_err(envelope_step)?;
+        within(t, conn.command(Data))
+            .await
+            .map_err(stopped(Phase::Envelope))?;
         within(t, conn.message(raw))
             .await
-            .map_err(|s| self.failure(Phase::Content, s))?;
+            .map_err(stopped(Phase::Content))?;
         Ok(())
     }
 }
@@ -580,22 +617,22 @@ impl Destination for Email {
             .await
             .map_err(|s| self.failure(Phase::Connect, s))?;
         let result = self.transaction(&mut conn, message.envelope(), &raw).await;
-        // QUIT (or, after a failure, QUIT and close) without waiting long:
-        // the outcome is known already.
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
-            if result.is_ok() {
-                let _ = conn.quit().await;
-            } else {
-                conn.abort().await;
-            }
-        })
-        .await;
+        // QUIT after a success or a refusal, without waiting long: the
+        // outcome is known already. After a timeout or a broken connection
+        // it is only closed (dropped).
+        let talking = match &result {
+            Ok(()) => true,
+            Err((_, answered)) => *answered,
+        };
+        if talking {
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.quit()).await;
+        }
         match result {
             Ok(()) => Ok(Delivered {
                 ticket_id: self.message_id(ticket),
                 url: None,
             }),
-            Err(failure) => Err(failure),
+            Err((failure, _)) => Err(failure),
         }
     }
 

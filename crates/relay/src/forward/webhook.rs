@@ -2,6 +2,16 @@
 //! URL, signed per the Standard Webhooks specification (v1.0.0,
 //! `spec/standard-webhooks.md` of github.com/standard-webhooks).
 //!
+//! # Configuration
+//!
+//! ```toml
+//! [destinations.hook]
+//! kind = "webhook"
+//! url = "https://hooks.partner.example/frontline"
+//! secret = { env = "FRONTLINE_WEBHOOK_SECRET" }   # whsec_<base64 of 24-64 random bytes>
+//! # calls_per_minute = 60                         # only if the receiver has a limit
+//! ```
+//!
 //! # What the receiver gets
 //!
 //! ```text

@@ -28,6 +28,9 @@ pub enum Script {
     /// Reads the message to its final `.`, keeps it, and closes without a
     /// word.
     DropAfterData,
+    /// Reads the message to its final `.`, keeps it, and never answers
+    /// (until the client closes the connection).
+    HangAfterData,
 }
 
 /// A message the server took (or read before dropping the connection).
@@ -230,6 +233,13 @@ impl FakeSmtp {
                     match script {
                         Script::RefuseData(l) => reply!(l),
                         Script::DropAfterData => return,
+                        Script::HangAfterData => {
+                            // Wait for the client to give up and close.
+                            let mut rest = Vec::new();
+                            let _ =
+                                tokio::io::AsyncReadExt::read_to_end(&mut lines, &mut rest).await;
+                            return;
+                        }
                         _ => reply!("250 2.0.0 Ok: queued"),
                     }
                 }
