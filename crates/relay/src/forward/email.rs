@@ -169,13 +169,14 @@ impl EmailSettings {
     pub fn build(&self, path: &str, env: Env<'_>) -> Result<Email, Vec<ConfigProblem>> {
         let mut problems = Vec::new();
         let at = |key: &str| format!("{path}.{key}");
-        let host = self.host.trim().to_string();
-        let host_ok = is_domain(&host)
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .is_ok();
+        // `[::1]` as written in URLs: connected to as `::1`.
+        let host = self
+            .host
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let host_ok = is_domain(&host) || host.parse::<IpAddr>().is_ok();
         if !host_ok {
             problems.push(ConfigProblem::new(
                 at("host"),
@@ -786,6 +787,8 @@ mod tests {
         let mut s = s;
         s.tls = TlsMode::None;
         assert!(s.build("d", &env).is_ok());
+        s.host = "[::1]".into();
+        assert_eq!(s.build("d", &env).unwrap().host, "::1");
         assert!(is_loopback("localhost") && is_loopback("::1") && is_loopback("[::1]"));
         assert!(!is_loopback("10.0.0.1") && !is_loopback("smtp.example"));
     }
