@@ -9,8 +9,10 @@
 //! makes delivery exactly-once into APIs that have no idempotency key.
 
 pub mod desks;
+pub mod email;
 pub mod http;
 pub mod ticket;
+pub mod webhook;
 
 use std::time::Duration;
 
@@ -133,6 +135,10 @@ pub enum Settings {
     JiraServiceManagement(desks::jira::JiraSettings),
     /// ConnectWise Manage ([`desks::connectwise`]).
     Connectwise(desks::connectwise::ConnectwiseSettings),
+    /// `kind = "webhook"`: a Standard Webhooks signed POST.
+    Webhook(webhook::WebhookSettings),
+    /// `kind = "email"`: one plain-text message per request, over SMTP.
+    Email(email::EmailSettings),
 }
 
 impl Settings {
@@ -155,6 +161,8 @@ impl Settings {
             Settings::Zammad(s) => arc(s.build(path, env, http)),
             Settings::JiraServiceManagement(s) => arc(s.build(path, env, http)),
             Settings::Connectwise(s) => arc(s.build(path, env, http)),
+            Settings::Webhook(s) => arc(s.build(path, env, http)),
+            Settings::Email(s) => arc(s.build(path, env)),
         }
     }
 }
