@@ -249,6 +249,12 @@ pub struct RelayFile {
     /// How forwarding retries.
     #[serde(default)]
     pub forward: ForwardFile,
+    /// Spam and flood protection.
+    #[serde(default)]
+    pub abuse: crate::abuse::Abuse,
+    /// How long personal data is kept.
+    #[serde(default)]
+    pub retention: Retention,
     /// Where requests go, by name.
     #[serde(default)]
     pub destinations: std::collections::BTreeMap<String, crate::forward::Settings>,
@@ -264,6 +270,24 @@ fn default_database() -> String {
 
 fn default_max_body() -> usize {
     frontline_core::MAX_REQUEST_BYTES
+}
+
+/// `[retention]`: how long a request's personal data is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Days after every destination received a request (or after it
+    /// arrived, for one held or with no destination) until its personal
+    /// data is purged; the reference, ids and ticket ids stay. 0: never.
+    pub purge_after_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            purge_after_days: 30,
+        }
+    }
 }
 
 /// `[forward]`: the forwarder's policy ([`crate::worker::Policy`]).
@@ -418,6 +442,12 @@ pub fn build(
             "write at least 3: a call to a help desk must fit in a third of it",
         ));
     }
+    if file.abuse.window_seconds == 0 || file.abuse.window_seconds > 3600 {
+        problems.push(ConfigProblem::new(
+            "abuse.window_seconds",
+            "write a number of seconds from 1 to 3600",
+        ));
+    }
     let policy = crate::worker::Policy {
         concurrency: f.concurrency.max(1),
         lease: std::time::Duration::from_secs(f.lease_seconds.max(3)),
@@ -463,6 +493,8 @@ pub fn build(
             destinations,
             forward: policy,
             instance: None,
+            abuse: file.abuse,
+            purge_after_days: file.retention.purge_after_days,
         },
     })
 }

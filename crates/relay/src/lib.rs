@@ -42,6 +42,7 @@
 //! # }
 //! ```
 
+pub mod abuse;
 pub mod cli;
 pub mod config;
 pub mod faults;
@@ -110,6 +111,11 @@ pub struct Config {
     pub forward: Policy,
     /// This instance's name in the jobs' leases (default: host and process).
     pub instance: Option<String>,
+    /// Spam and flood protection (default: [`abuse::Abuse::lenient`]; the
+    /// configuration file's default is stricter).
+    pub abuse: abuse::Abuse,
+    /// Days until a forwarded request's personal data is purged (0: never).
+    pub purge_after_days: u32,
 }
 
 /// What the relay does with a request whose decision its ruleset does not
@@ -151,6 +157,8 @@ impl Default for Config {
             destinations: Vec::new(),
             forward: Policy::default(),
             instance: None,
+            abuse: abuse::Abuse::lenient(),
+            purge_after_days: 30,
         }
     }
 }
@@ -169,6 +177,8 @@ struct Inner {
     metrics: Arc<Metrics>,
     wake: Arc<tokio::sync::Notify>,
     instance: String,
+    abuse: abuse::Abuse,
+    purge_after_days: u32,
     origins: Vec<HeaderValue>,
     max_body: usize,
     faults: Option<Mutex<Faults>>,
@@ -212,6 +222,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
             instance,
+            abuse: config.abuse,
+            purge_after_days: config.purge_after_days,
             origins,
             max_body: config.max_body_bytes,
             faults: config.faults_enabled.then(|| Mutex::new(Faults::default())),
@@ -237,6 +249,35 @@ impl AppState {
     /// queue depth, which needs the database).
     pub fn metrics_text(&self) -> String {
         self.0.metrics.render(&[])
+    }
+
+    /// Purges the personal data the retention period no longer allows
+    /// (see [`store::Store::purge`]); how many requests were purged.
+    pub async fn purge_now(&self) -> Result<u64, store::StoreError> {
+        let days = self.0.purge_after_days;
+        if days == 0 {
+            return Ok(0);
+        }
+        let before = store::now_ms() - i64::from(days) * 86_400_000;
+        self.0.store.purge(before, format_utc(now_utc())).await
+    }
+
+    /// Erases one request's personal data (by reference or request id);
+    /// `false` when there is none.
+    pub async fn erase(&self, reference: &str) -> Result<bool, store::StoreError> {
+        let found = self
+            .0
+            .store
+            .list(store::Query {
+                search: Some(reference.to_string()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        let Some(seq) = found.first().and_then(|r| store::seq_of(&r.reference)) else {
+            return Ok(false);
+        };
+        self.0.store.erase(seq, format_utc(now_utc())).await
     }
 
     /// The storage (tests and the admin commands).
@@ -297,7 +338,11 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([
                     header::CONTENT_TYPE,
                     HeaderName::from_static("idempotency-key"),
+                    HeaderName::from_static(abuse::TRAP_HEADER),
+                    HeaderName::from_static(abuse::ELAPSED_HEADER),
                 ])
+                // The portal's outbox reads it to wait before the next try.
+                .expose_headers([header::RETRY_AFTER])
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }
@@ -307,6 +352,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests", get(list))
         .route("/requests.json", get(list_json))
         .route("/admin/jobs/{job}/retry", post(retry_job))
+        .route("/admin/requests/{reference}/{action}", post(request_action))
         .route("/metrics", get(metrics_text))
         .route("/requests.css", get(css))
         .merge(intake);
@@ -352,11 +398,38 @@ pub async fn serve(
         }
     }
     let _forwarding = StopOnDrop(stop, forwarding);
+    // Retention: purge at start, then every hour.
+    let purging = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match state.purge_now().await {
+                    Ok(0) => {}
+                    Ok(n) => eprintln!("frontline-relay: purged the personal data of {n} request(s) past the retention period"),
+                    Err(e) => eprintln!("frontline-relay: cannot purge ({e}); trying again in an hour"),
+                }
+                let _ = state
+                    .0
+                    .store
+                    .forget_windows(store::now_ms() - 86_400_000)
+                    .await;
+            }
+        })
+    };
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let _purging = AbortOnDrop(purging);
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, go on.
                     eprintln!("frontline-relay: accept failed: {e}");
@@ -369,9 +442,10 @@ pub async fn serve(
         let app = app.clone();
         let state = state.clone();
         tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
                     let app = app.clone();
+                    req.extensions_mut().insert(abuse::ClientAddr(peer));
                     let drop_it = state.should_drop(req.method(), req.uri().path());
                     async move {
                         if drop_it {
@@ -383,7 +457,8 @@ pub async fn serve(
                             Err(never) => match never {},
                         }
                     }
-                });
+                },
+            );
             // Errors here are the client going away or a dropped
             // connection: nothing to report.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -438,7 +513,39 @@ fn json_path(p: &serde_path_to_error::Path) -> String {
     }
 }
 
-async fn receive(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn receive(State(st): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<abuse::ClientAddr>().map(|c| c.0);
+    let headers = parts.headers;
+    let inner = &st.0;
+    // Floods first, before any work: shared by every instance.
+    let client = abuse::client_key(&headers, peer, inner.abuse.trust_forwarded_for);
+    let buckets = [
+        (format!("ip:{client}"), inner.abuse.per_ip),
+        ("global".to_string(), inner.abuse.global),
+    ];
+    let window = std::time::Duration::from_secs(inner.abuse.window_seconds.max(1));
+    match abuse::over_limit(&inner.store, window, store::now_ms(), &buckets).await {
+        Ok(None) => {}
+        Ok(Some(wait)) => {
+            inner.metrics.refused(reason::RATE_LIMITED);
+            let secs = wait.as_secs() + 1;
+            let mut r = one_problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "$",
+                format!("too many requests from this network or in all: the portal sends this one again in {secs} s by itself"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+        Err(e) => {
+            eprintln!("frontline-relay: {e}");
+            inner.metrics.refused(reason::UNAVAILABLE);
+            return unavailable();
+        }
+    }
     let response = accept(&st, headers, body).await;
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => st.0.metrics.refused(reason::TOO_LARGE),
@@ -551,6 +658,7 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
     if !found.is_empty() {
         return problems(StatusCode::BAD_REQUEST, &found);
     }
+    let held = abuse::held_reason(&headers, &inner.abuse);
 
     let verification = inner.ruleset.as_ref().map(|r| req.verify(r));
     if let Some(v) = verification.as_ref().filter(|v| !v.matches) {
@@ -560,7 +668,7 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
                 .differences
                 .iter()
                 .map(|d| FieldProblem {
-                    path: format!("$.outcome.decision.{}", d.field),
+                    path: request_path(&d.field),
                     message: format!(
                         "the partner's ruleset decides {}, the request says {}: reload the portal and send again",
                         d.recomputed, d.recorded
@@ -581,11 +689,27 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
             .as_ref()
             .map(|v| (serde_json::to_string(v).unwrap_or_default(), v.matches)),
         destinations: inner.destination_names.clone(),
+        held: held.clone(),
     };
-    let (status, answer) = match inner.store.insert(new, answer_body).await {
+    let answer = if held.is_some() {
+        held_body
+    } else {
+        answer_body
+    };
+    let (status, answer) = match inner.store.insert(new, answer).await {
         Ok(Inserted::New(s, b)) => {
-            inner.metrics.received();
-            inner.wake.notify_waiters();
+            if held.is_some() {
+                inner
+                    .metrics
+                    .refused(if headers.contains_key(abuse::TRAP_HEADER) {
+                        reason::HONEYPOT
+                    } else {
+                        reason::TOO_FAST
+                    });
+            } else {
+                inner.metrics.received();
+                inner.wake.notify_waiters();
+            }
             (s, b)
         }
         Ok(Inserted::Replay(s, b)) => {
@@ -595,16 +719,7 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
         Err(e) => {
             eprintln!("frontline-relay: {e}");
             inner.metrics.refused(reason::UNAVAILABLE);
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5")],
-                one_problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "$",
-                    "the request could not be stored; retry (it is safe: the Idempotency-Key prevents duplicates)",
-                ),
-            )
-                .into_response();
+            return unavailable();
         }
     };
     if fail_after_store {
@@ -618,6 +733,40 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
         StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
         answer,
     )
+}
+
+/// The request's JSON path of a verification difference's field
+/// (`outcome.handler` is `$.outcome.decision.handler`).
+fn request_path(field: &str) -> String {
+    if let Some(f) = field.strip_prefix("outcome.") {
+        format!("$.outcome.decision.{f}")
+    } else if let Some(f) = field.strip_prefix("ruleset.") {
+        format!("$.outcome.ruleset.{f}")
+    } else if field == "transcript" {
+        "$.diagnosis".into()
+    } else {
+        format!("$.{field}")
+    }
+}
+
+/// 503: the database could not store (or count) the request.
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        one_problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "$",
+            "the request could not be stored; retry (it is safe: the Idempotency-Key prevents duplicates)",
+        ),
+    )
+        .into_response()
+}
+
+/// A held request's plain 200 body: `{"id"}`, nothing a bot could tell
+/// from a real answer's shape without a reference.
+fn held_body(_reference: &str, request_id: &str) -> String {
+    json!({ "id": request_id }).to_string()
 }
 
 /// The 201 body: `{"reference", "id"}`.
@@ -707,6 +856,8 @@ struct ListParams {
     q: Option<String>,
     #[serde(default)]
     dead: Option<String>,
+    #[serde(default)]
+    held: Option<String>,
 }
 
 impl ListParams {
@@ -714,6 +865,7 @@ impl ListParams {
         store::Query {
             search: self.q.filter(|q| !q.trim().is_empty()),
             dead_only: self.dead.is_some_and(|d| d != "0"),
+            held_only: self.held.is_some_and(|d| d != "0"),
             limit: LISTING_LIMIT,
         }
     }
@@ -829,6 +981,62 @@ async fn retry_job(
             .into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
+}
+
+/// `POST /admin/requests/{reference}/release` and `…/erase`.
+async fn request_action(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path((reference, action)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = admin_refusal(&st, &headers) {
+        return refused;
+    }
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Refused: this form can only be sent from the relay's own admin page.\n",
+        )
+            .into_response();
+    }
+    let done = match action.as_str() {
+        "release" => match store::seq_of(&reference) {
+            Some(seq) => {
+                let r =
+                    st.0.store
+                        .release(seq, st.0.destination_names.clone(), store::now_ms())
+                        .await;
+                st.0.wake.notify_waiters();
+                r
+            }
+            None => Ok(false),
+        },
+        "erase" => st.erase(&reference).await,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match done {
+        Ok(true) => {
+            let back = format!("/admin?q={}", form_encode(&reference));
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, back)],
+                format!("{action}: done.\n"),
+            )
+                .into_response()
+        }
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            format!(
+                "No request {reference} to {action} (released already, or no such reference).\n"
+            ),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    frontline_core::adapters::form_encode(s)
 }
 
 async fn metrics_text(State(st): State<AppState>) -> Response {

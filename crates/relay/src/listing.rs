@@ -114,7 +114,7 @@ pub fn html(rows: &[Stored], total: u64, query: &Query) -> String {
          <link rel=\"stylesheet\" href=\"/requests.css\"></head><body>\n",
     );
     h.push_str(
-        "<nav><a href=\"/admin\">All requests</a><a href=\"/admin?dead=1\">Dead letters</a>\
+        "<nav><a href=\"/admin\">All requests</a><a href=\"/admin?dead=1\">Dead letters</a><a href=\"/admin?held=1\">Held as spam</a>\
          <a href=\"/admin/funnel\">Deflection funnel</a><a href=\"/metrics\">Metrics</a></nav>\n",
     );
     let search = query.search.as_deref().unwrap_or("");
@@ -122,7 +122,13 @@ pub fn html(rows: &[Stored], total: u64, query: &Query) -> String {
         "<h1>{}</h1>\n<form class=\"search\" method=\"get\" action=\"/admin\"><label for=\"q\">Reference or request id</label> \
          <input id=\"q\" name=\"q\" value=\"{}\" placeholder=\"FL-000123\"> <button>Search</button></form>\n\
          <p>{total} requests in total; {} shown, newest first. Also as <a href=\"/requests.json\">JSON</a>.</p>\n",
-        if query.dead_only { "Dead letters" } else { "Requests received" },
+        if query.dead_only {
+            "Dead letters"
+        } else if query.held_only {
+            "Held as suspected spam"
+        } else {
+            "Requests received"
+        },
         escape(search),
         rows.len()
     ));
@@ -139,11 +145,24 @@ pub fn html(rows: &[Stored], total: u64, query: &Query) -> String {
          <th>From</th><th>Product / kind / severity</th><th>Handled by</th><th>Check</th><th>Forwarded to</th></tr></thead><tbody>\n",
     );
     for s in rows {
-        let jobs: String = if s.jobs.is_empty() {
-            "<small>no destination</small>".into()
-        } else {
-            s.jobs.iter().map(job_cell).collect()
+        let action = |what: &str, label: &str| {
+            format!(
+                "<form class=\"inline\" method=\"post\" action=\"/admin/requests/{}/{what}\"><button>{label}</button></form>",
+                escape(&s.reference)
+            )
         };
+        let mut jobs: String = match &s.held {
+            Some(why) => format!(
+                "<div><span class=\"state-dead\">HELD as suspected spam</span><br><small>{}</small> {}</div>",
+                escape(why),
+                action("release", "Release (forward it)")
+            ),
+            None if s.jobs.is_empty() => "<small>no destination</small>".into(),
+            None => s.jobs.iter().map(job_cell).collect(),
+        };
+        if s.body.is_some() {
+            jobs.push_str(&action("erase", "Erase personal data"));
+        }
         let Some(body) = &s.body else {
             h.push_str(&format!(
                 "<tr><td>{}<br><small>{}</small></td><td>{}</td><td colspan=\"5\" class=\"purged\">personal data purged</td><td>{jobs}</td></tr>\n",
@@ -223,6 +242,7 @@ pub fn json(rows: &[Stored], total: u64) -> Value {
                 "verification": verification_of(s),
                 "request": s.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()).unwrap_or(Value::Null),
                 "forwards": s.jobs,
+                "held": s.held,
             })
         })
         .collect();

@@ -10,6 +10,8 @@ const USAGE: &str = "\
 usage: frontline-relay [serve] [--config FILE] [--port N] [--db DATABASE] [--ruleset PATH]
                        [--allow-origin ORIGIN]... [--max-body-bytes N] [--enable-faults]
        frontline-relay check-config [--config FILE]
+       frontline-relay purge [--config FILE]
+       frontline-relay erase REFERENCE [--config FILE]
 
 Receives the support requests a Frontline portal sends (frontline.request/v1
 JSON), re-checks their decision, stores them, and forwards each exactly once
@@ -38,6 +40,9 @@ requests are stored only). The options override the file:
 
 check-config reads the file and the secrets it names and lists every
 problem with its path (destinations.desk.api_key: …); exit status 1 if any.
+purge removes now the personal data past [retention] purge_after_days (the
+server also does it every hour); erase removes one request's personal data
+(FL-000123 or its id) and cancels its forwards not yet made.
 
 It prints one line once it listens:
   listening http://ADDRESS/
@@ -60,6 +65,8 @@ enum Command {
     #[default]
     Serve,
     CheckConfig,
+    Purge,
+    Erase(String),
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -72,6 +79,17 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         Some("check-config") => {
             args.next();
             o.command = Command::CheckConfig;
+        }
+        Some("purge") => {
+            args.next();
+            o.command = Command::Purge;
+        }
+        Some("erase") => {
+            args.next();
+            match args.next() {
+                Some(r) if !r.starts_with('-') => o.command = Command::Erase(r),
+                _ => return Err("erase needs the reference of a request: erase FL-000123".into()),
+            }
         }
         _ => {}
     }
@@ -100,8 +118,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             other => return Err(format!("unknown argument \"{other}\"")),
         }
     }
-    if o.command == Command::CheckConfig && (o.port.is_some() || o.db.is_some() || o.faults) {
-        return Err("check-config takes only --config".into());
+    if o.command != Command::Serve && (o.port.is_some() || o.faults) {
+        return Err("--port and --enable-faults are for serve only".into());
     }
     Ok(o)
 }
@@ -192,6 +210,22 @@ async fn run(o: Options) -> Result<(), String> {
     }
     let addr = loaded.listen;
     let state = AppState::new(loaded.config).await?;
+    match &o.command {
+        Command::Purge => {
+            let n = state.purge_now().await.map_err(|e| e.to_string())?;
+            println!("purged the personal data of {n} request(s)");
+            return Ok(());
+        }
+        Command::Erase(reference) => {
+            return if state.erase(reference).await.map_err(|e| e.to_string())? {
+                println!("erased the personal data of {reference}; its forwards not yet made are cancelled");
+                Ok(())
+            } else {
+                Err(format!("no request {reference}"))
+            };
+        }
+        _ => {}
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!("{addr} is already in use: stop whatever uses it or pass another --port")
@@ -265,6 +299,14 @@ mod tests {
         assert!(parse(args(&["--help"])).unwrap_err().is_empty());
         assert!(parse(args(&["--max-body-bytes", "0"])).is_err());
         assert!(parse(args(&["check-config", "--port", "1"])).is_err());
+        assert_eq!(
+            parse(args(&["erase", "FL-000012"])).unwrap().command,
+            Command::Erase("FL-000012".into())
+        );
+        assert!(parse(args(&["erase"]))
+            .unwrap_err()
+            .contains("erase FL-000123"));
+        assert_eq!(parse(args(&["purge"])).unwrap().command, Command::Purge);
     }
 
     #[test]

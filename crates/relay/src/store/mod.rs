@@ -31,8 +31,11 @@ pub struct NewRequest {
     /// The verification JSON and whether it matched, when the relay has a
     /// ruleset.
     pub verification: Option<(String, bool)>,
-    /// One forward job is created for each.
+    /// One forward job is created for each (none while held).
     pub destinations: Vec<String>,
+    /// Why the request is held as suspected spam instead of forwarded
+    /// (`None`: forward it). The admin can release it.
+    pub held: Option<String>,
 }
 
 /// What [`Store::insert`] did.
@@ -178,6 +181,8 @@ pub struct Stored {
     pub verification: Option<String>,
     /// Its forward jobs.
     pub jobs: Vec<JobView>,
+    /// Why it is held as suspected spam, until released.
+    pub held: Option<String>,
 }
 
 /// What the listing shows.
@@ -187,6 +192,8 @@ pub struct Query {
     pub search: Option<String>,
     /// Only requests with a dead letter.
     pub dead_only: bool,
+    /// Only requests held as suspected spam.
+    pub held_only: bool,
     /// At most this many, newest first.
     pub limit: usize,
 }
@@ -202,6 +209,24 @@ pub struct Depth {
     pub dead: u64,
     /// Forwarded.
     pub done: u64,
+}
+
+/// One funnel counter's key: an anonymous event as the portal sent it
+/// (absent members are empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventKey {
+    /// `step`, `resolved`, `escalated`, `submitted` or `abandoned`.
+    pub kind: String,
+    /// For steps and abandons: `product`, `problem`, `diagnosis`, `request`, `review`.
+    pub stage: String,
+    /// Product id.
+    pub product: String,
+    /// Kind-of-problem id.
+    pub problem: String,
+    /// Diagnosis node id.
+    pub node: String,
+    /// For escalations: the handler.
+    pub handler: String,
 }
 
 /// The database, SQLite or PostgreSQL.
@@ -333,6 +358,76 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.run(move |db| db.forget_windows(before_ms)).await,
             Store::Postgres(p) => p.forget_windows(before_ms).await,
+        }
+    }
+}
+
+impl Store {
+    /// Forwards a held request after all: creates its jobs for
+    /// `destinations`. `false` when there is no such held request.
+    pub async fn release(
+        &self,
+        seq: i64,
+        destinations: Vec<String>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                s.run(move |db| db.release(seq, &destinations, now_ms))
+                    .await
+            }
+            Store::Postgres(p) => p.release(seq, &destinations, now_ms).await,
+        }
+    }
+
+    /// Adds one to each event's counter for `day` (`YYYY-MM-DD`, UTC) and
+    /// `ruleset`.
+    pub async fn add_events(
+        &self,
+        day: String,
+        ruleset: String,
+        events: Vec<EventKey>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                s.run(move |db| db.add_events(&day, &ruleset, &events))
+                    .await
+            }
+            Store::Postgres(p) => p.add_events(&day, &ruleset, &events).await,
+        }
+    }
+
+    /// The funnel counters from `from` to `to` (days, inclusive), summed
+    /// over days and rulesets.
+    pub async fn funnel(
+        &self,
+        from: String,
+        to: String,
+    ) -> Result<Vec<(EventKey, u64)>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.funnel(&from, &to)).await,
+            Store::Postgres(p) => p.funnel(&from, &to).await,
+        }
+    }
+
+    /// Removes the personal data of requests that every destination
+    /// received before `before_ms` (and of held or destination-less requests
+    /// that arrived before it), keeping the reference, the ids and the
+    /// tickets' ids. Returns how many were purged.
+    pub async fn purge(&self, before_ms: i64, now: String) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.purge(before_ms, &now)).await,
+            Store::Postgres(p) => p.purge(before_ms, &now).await,
+        }
+    }
+
+    /// Erases one request's personal data now (GDPR Art. 17), forwarded or
+    /// not; jobs not yet forwarded are cancelled. `false` when there is no
+    /// such request.
+    pub async fn erase(&self, seq: i64, now: String) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.run(move |db| db.erase(seq, &now)).await,
+            Store::Postgres(p) => p.erase(seq, &now).await,
         }
     }
 }

@@ -12,8 +12,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use super::{
-    reference, seq_of, Answer, Claimed, Depth, Finish, Inserted, JobState, JobView, NewRequest,
-    Query, StoreError, Stored,
+    reference, seq_of, Answer, Claimed, Depth, EventKey, Finish, Inserted, JobState, JobView,
+    NewRequest, Query, StoreError, Stored,
 };
 
 /// The schema, one step per version (table `frontline_schema`). Run at
@@ -31,7 +31,8 @@ const MIGRATIONS: [&str; 1] = ["
         matches BOOLEAN,
         response_status INTEGER NOT NULL,
         response_body TEXT NOT NULL,
-        purged_at TEXT
+        purged_at TEXT,
+        held TEXT
     );
     CREATE INDEX requests_request_id ON requests(request_id);
     CREATE TABLE jobs (
@@ -57,6 +58,12 @@ const MIGRATIONS: [&str; 1] = ["
         window_ms BIGINT NOT NULL,
         hits BIGINT NOT NULL,
         PRIMARY KEY (bucket, window_ms)
+    );
+    CREATE TABLE funnel (
+        day TEXT NOT NULL, ruleset TEXT NOT NULL, kind TEXT NOT NULL, stage TEXT NOT NULL,
+        product TEXT NOT NULL, problem TEXT NOT NULL, node TEXT NOT NULL, handler TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        PRIMARY KEY (day, ruleset, kind, stage, product, problem, node, handler)
     );
 "];
 
@@ -162,6 +169,7 @@ impl Postgres {
     pub async fn insert(&self, new: &NewRequest, answer: Answer) -> Result<Inserted, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(err("cannot begin"))?;
+        let status: i32 = if new.held.is_some() { 200 } else { 201 };
         let (verification, matches) = match &new.verification {
             Some((v, m)) => (Some(v.as_str()), Some(*m)),
             None => (None, None),
@@ -170,10 +178,10 @@ impl Postgres {
         // inserts nothing.
         let row = tx
             .query_opt(
-                "INSERT INTO requests (idempotency_key, request_id, received_at, received_ms, body, verification, matches, response_status, response_body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 201, '')
+                "INSERT INTO requests (idempotency_key, request_id, received_at, received_ms, body, verification, matches, response_status, response_body, held)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9)
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING seq",
-                &[&new.key, &new.request_id, &new.received_at, &new.received_ms, &new.body, &verification, &matches],
+                &[&new.key, &new.request_id, &new.received_at, &new.received_ms, &new.body, &verification, &matches, &status, &new.held],
             )
             .await
             .map_err(err("cannot store the request"))?;
@@ -199,7 +207,7 @@ impl Postgres {
         )
         .await
         .map_err(err("cannot store the answer"))?;
-        for d in &new.destinations {
+        for d in new.destinations.iter().filter(|_| new.held.is_none()) {
             tx.execute(
                 "INSERT INTO jobs (request_seq, destination, next_at) VALUES ($1, $2, $3)",
                 &[&seq, d, &new.received_ms],
@@ -335,11 +343,12 @@ impl Postgres {
         let by_id = search.unwrap_or("");
         let rows = client
             .query(
-                "SELECT seq, request_id, received_at, body, verification FROM requests r
+                "SELECT seq, request_id, received_at, body, verification, held FROM requests r
                  WHERE (NOT $1 OR seq = $2 OR request_id = $3)
                    AND (NOT $4 OR EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = r.seq AND j.state = 'dead'))
+                   AND (NOT $6 OR held IS NOT NULL)
                  ORDER BY seq DESC LIMIT $5",
-                &[&search.is_some(), &by_seq, &by_id, &q.dead_only, &limit],
+                &[&search.is_some(), &by_seq, &by_id, &q.dead_only, &limit, &q.held_only],
             )
             .await
             .map_err(err("cannot read the database"))?;
@@ -379,6 +388,7 @@ impl Postgres {
                     body: r.get(3),
                     verification: r.get(4),
                     jobs: by_request.remove(&seq).unwrap_or_default(),
+                    held: r.get(5),
                 }
             })
             .collect())
@@ -448,5 +458,130 @@ impl Postgres {
             .await
             .map(drop)
             .map_err(err("cannot forget old counts"))
+    }
+
+    /// See [`super::Store::release`].
+    pub async fn release(
+        &self,
+        seq: i64,
+        destinations: &[String],
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(err("cannot begin"))?;
+        let n = tx
+            .execute(
+                "UPDATE requests SET held = NULL WHERE seq = $1 AND held IS NOT NULL AND body IS NOT NULL",
+                &[&seq],
+            )
+            .await
+            .map_err(err("cannot release the request"))?;
+        if n == 1 {
+            for d in destinations {
+                tx.execute(
+                    "INSERT INTO jobs (request_seq, destination, next_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (request_seq, destination) DO NOTHING",
+                    &[&seq, d, &now_ms],
+                )
+                .await
+                .map_err(err("cannot store the forward job"))?;
+            }
+        }
+        tx.commit()
+            .await
+            .map_err(err("cannot release the request"))?;
+        Ok(n == 1)
+    }
+
+    /// See [`super::Store::add_events`].
+    pub async fn add_events(
+        &self,
+        day: &str,
+        ruleset: &str,
+        events: &[EventKey],
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(err("cannot begin"))?;
+        for e in events {
+            tx.execute(
+                "INSERT INTO funnel (day, ruleset, kind, stage, product, problem, node, handler, count)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)
+                 ON CONFLICT (day, ruleset, kind, stage, product, problem, node, handler)
+                 DO UPDATE SET count = funnel.count + 1",
+                &[&day, &ruleset, &e.kind, &e.stage, &e.product, &e.problem, &e.node, &e.handler],
+            )
+            .await
+            .map_err(err("cannot count the events"))?;
+        }
+        tx.commit().await.map_err(err("cannot count the events"))
+    }
+
+    /// See [`super::Store::funnel`].
+    pub async fn funnel(&self, from: &str, to: &str) -> Result<Vec<(EventKey, u64)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT kind, stage, product, problem, node, handler, SUM(count)::bigint FROM funnel
+                 WHERE day >= $1 AND day <= $2
+                 GROUP BY kind, stage, product, problem, node, handler",
+                &[&from, &to],
+            )
+            .await
+            .map_err(err("cannot read the funnel"))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let n: i64 = r.get(6);
+                (
+                    EventKey {
+                        kind: r.get(0),
+                        stage: r.get(1),
+                        product: r.get(2),
+                        problem: r.get(3),
+                        node: r.get(4),
+                        handler: r.get(5),
+                    },
+                    u64::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+
+    /// See [`super::Store::purge`].
+    pub async fn purge(&self, before_ms: i64, now: &str) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "UPDATE requests r SET body = NULL, verification = NULL, purged_at = $2
+                 WHERE body IS NOT NULL AND (
+                   (NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = r.seq) AND received_ms < $1)
+                   OR (EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = r.seq)
+                       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = r.seq
+                                       AND (j.state <> 'done' OR j.done_at >= $1))))",
+                &[&before_ms, &now],
+            )
+            .await
+            .map_err(err("cannot purge"))
+    }
+
+    /// See [`super::Store::erase`].
+    pub async fn erase(&self, seq: i64, now: &str) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(err("cannot begin"))?;
+        let n = tx
+            .execute(
+                "UPDATE requests SET body = NULL, verification = NULL, purged_at = $2, held = NULL WHERE seq = $1",
+                &[&seq, &now],
+            )
+            .await
+            .map_err(err("cannot erase"))?;
+        tx.execute(
+            "UPDATE jobs SET state = 'erased', lease_until = NULL WHERE request_seq = $1 AND state IN ('pending', 'dead')",
+            &[&seq],
+        )
+        .await
+        .map_err(err("cannot erase"))?;
+        tx.commit().await.map_err(err("cannot erase"))?;
+        Ok(n == 1)
     }
 }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    reference, seq_of, Answer, Claimed, Depth, Finish, Inserted, JobState, JobView, NewRequest,
-    Query, StoreError, Stored,
+    reference, seq_of, Answer, Claimed, Depth, EventKey, Finish, Inserted, JobState, JobView,
+    NewRequest, Query, StoreError, Stored,
 };
 
 /// The schema, one step per version (`PRAGMA user_version`). Version 1 is
@@ -40,7 +40,8 @@ const MIGRATIONS: [&str; 2] = [
         matches INTEGER,
         response_status INTEGER NOT NULL,
         response_body TEXT NOT NULL,
-        purged_at TEXT
+        purged_at TEXT,
+        held TEXT
     );
     INSERT INTO requests_v2 (seq, idempotency_key, request_id, received_at, body, verification, matches, response_status, response_body)
         SELECT seq, idempotency_key, request_id, received_at, body, verification, matches, response_status, response_body FROM requests;
@@ -70,6 +71,12 @@ const MIGRATIONS: [&str; 2] = [
         window_ms INTEGER NOT NULL,
         hits INTEGER NOT NULL,
         PRIMARY KEY (bucket, window_ms)
+    );
+    CREATE TABLE funnel (
+        day TEXT NOT NULL, ruleset TEXT NOT NULL, kind TEXT NOT NULL, stage TEXT NOT NULL,
+        product TEXT NOT NULL, problem TEXT NOT NULL, node TEXT NOT NULL, handler TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, ruleset, kind, stage, product, problem, node, handler)
     );",
 ];
 
@@ -174,6 +181,15 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A held request gets a plain 200 (a bot learns nothing); a stored one 201.
+fn status_of(new: &NewRequest) -> u16 {
+    if new.held.is_some() {
+        200
+    } else {
+        201
+    }
+}
+
 fn job_views(conn: &Connection, seq: i64) -> Result<Vec<JobView>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
@@ -219,8 +235,8 @@ impl Db<'_> {
             return Ok(Inserted::Replay(status, body));
         }
         tx.execute(
-            "INSERT INTO requests (idempotency_key, request_id, received_at, received_ms, body, verification, matches, response_status, response_body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 201, '')",
+            "INSERT INTO requests (idempotency_key, request_id, received_at, received_ms, body, verification, matches, response_status, response_body, held)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9)",
             params![
                 new.key,
                 new.request_id,
@@ -229,6 +245,8 @@ impl Db<'_> {
                 new.body,
                 new.verification.as_ref().map(|v| &v.0),
                 new.verification.as_ref().map(|v| v.1),
+                status_of(new),
+                new.held,
             ],
         )
         .map_err(err("cannot store the request"))?;
@@ -239,7 +257,7 @@ impl Db<'_> {
             params![response, seq],
         )
         .map_err(err("cannot store the answer"))?;
-        for d in &new.destinations {
+        for d in new.destinations.iter().filter(|_| new.held.is_none()) {
             tx.execute(
                 "INSERT INTO jobs (request_seq, destination, next_at) VALUES (?1, ?2, ?3)",
                 params![seq, d, new.received_ms],
@@ -247,7 +265,7 @@ impl Db<'_> {
             .map_err(err("cannot store the forward job"))?;
         }
         tx.commit().map_err(err("cannot commit the request"))?;
-        Ok(Inserted::New(201, response))
+        Ok(Inserted::New(status_of(new), response))
     }
 
     /// See [`super::Store::claim`].
@@ -371,15 +389,23 @@ impl Db<'_> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT seq, request_id, received_at, body, verification FROM requests r
+                "SELECT seq, request_id, received_at, body, verification, held FROM requests r
                  WHERE (?1 = 0 OR seq = ?2 OR request_id = ?3)
                    AND (?4 = 0 OR EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = r.seq AND j.state = 'dead'))
+                   AND (?6 = 0 OR held IS NOT NULL)
                  ORDER BY seq DESC LIMIT ?5",
             )
             .map_err(err("cannot read the database"))?;
         let rows = stmt
             .query_map(
-                params![search.is_some(), by_seq, by_id, q.dead_only, limit],
+                params![
+                    search.is_some(),
+                    by_seq,
+                    by_id,
+                    q.dead_only,
+                    limit,
+                    q.held_only
+                ],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
@@ -387,6 +413,7 @@ impl Db<'_> {
                         r.get::<_, String>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 },
             )
@@ -395,7 +422,7 @@ impl Db<'_> {
             .map_err(err("cannot read the database"))?;
         drop(stmt);
         rows.into_iter()
-            .map(|(seq, request_id, received_at, body, verification)| {
+            .map(|(seq, request_id, received_at, body, verification, held)| {
                 Ok(Stored {
                     reference: reference(seq),
                     request_id,
@@ -403,6 +430,7 @@ impl Db<'_> {
                     body,
                     verification,
                     jobs: job_views(&self.conn, seq)?,
+                    held,
                 })
             })
             .collect()
@@ -461,5 +489,134 @@ impl Db<'_> {
             )
             .map(drop)
             .map_err(err("cannot forget old counts"))
+    }
+
+    /// See [`super::Store::release`].
+    pub fn release(
+        &mut self,
+        seq: i64,
+        destinations: &[String],
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err("database busy"))?;
+        let n = tx
+            .execute(
+                "UPDATE requests SET held = NULL WHERE seq = ?1 AND held IS NOT NULL AND body IS NOT NULL",
+                params![seq],
+            )
+            .map_err(err("cannot release the request"))?;
+        if n == 1 {
+            for d in destinations {
+                tx.execute(
+                    "INSERT INTO jobs (request_seq, destination, next_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (request_seq, destination) DO NOTHING",
+                    params![seq, d, now_ms],
+                )
+                .map_err(err("cannot store the forward job"))?;
+            }
+        }
+        tx.commit().map_err(err("cannot release the request"))?;
+        Ok(n == 1)
+    }
+
+    /// See [`super::Store::add_events`].
+    pub fn add_events(
+        &mut self,
+        day: &str,
+        ruleset: &str,
+        events: &[EventKey],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err("database busy"))?;
+        {
+            let mut up = tx
+                .prepare_cached(
+                    "INSERT INTO funnel (day, ruleset, kind, stage, product, problem, node, handler, count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
+                     ON CONFLICT (day, ruleset, kind, stage, product, problem, node, handler)
+                     DO UPDATE SET count = count + 1",
+                )
+                .map_err(err("cannot count the events"))?;
+            for e in events {
+                up.execute(params![
+                    day, ruleset, e.kind, e.stage, e.product, e.problem, e.node, e.handler
+                ])
+                .map_err(err("cannot count the events"))?;
+            }
+        }
+        tx.commit().map_err(err("cannot count the events"))
+    }
+
+    /// See [`super::Store::funnel`].
+    pub fn funnel(&mut self, from: &str, to: &str) -> Result<Vec<(EventKey, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, stage, product, problem, node, handler, SUM(count) FROM funnel
+                 WHERE day >= ?1 AND day <= ?2
+                 GROUP BY kind, stage, product, problem, node, handler",
+            )
+            .map_err(err("cannot read the funnel"))?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok((
+                    EventKey {
+                        kind: r.get(0)?,
+                        stage: r.get(1)?,
+                        product: r.get(2)?,
+                        problem: r.get(3)?,
+                        node: r.get(4)?,
+                        handler: r.get(5)?,
+                    },
+                    r.get(6)?,
+                ))
+            })
+            .map_err(err("cannot read the funnel"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(err("cannot read the funnel"))
+    }
+
+    /// See [`super::Store::purge`].
+    pub fn purge(&mut self, before_ms: i64, now: &str) -> Result<u64, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE requests SET body = NULL, verification = NULL, purged_at = ?2
+                 WHERE body IS NOT NULL AND (
+                   (NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = requests.seq)
+                      AND received_ms < ?1)
+                   OR (EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = requests.seq)
+                      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_seq = requests.seq
+                                      AND (j.state <> 'done' OR j.done_at >= ?1))))",
+                params![before_ms, now],
+            )
+            .map_err(err("cannot purge"))?;
+        Ok(n as u64)
+    }
+
+    /// See [`super::Store::erase`].
+    pub fn erase(&mut self, seq: i64, now: &str) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err("database busy"))?;
+        let n = tx
+            .execute(
+                "UPDATE requests SET body = NULL, verification = NULL, purged_at = ?2, held = NULL WHERE seq = ?1",
+                params![seq, now],
+            )
+            .map_err(err("cannot erase"))?;
+        tx.execute(
+            "UPDATE jobs SET state = 'erased', lease_until = NULL WHERE request_seq = ?1 AND state IN ('pending', 'dead')",
+            params![seq],
+        )
+        .map_err(err("cannot erase"))?;
+        tx.commit().map_err(err("cannot erase"))?;
+        Ok(n == 1)
     }
 }

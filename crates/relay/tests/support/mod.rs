@@ -27,6 +27,8 @@ pub struct Flaky {
     /// frontline id -> the tickets created for it (more than one would be a
     /// duplicate).
     pub tickets: Mutex<HashMap<String, Vec<String>>>,
+    /// frontline id -> the body of its (last) ticket.
+    pub bodies: Mutex<HashMap<String, String>>,
     rng: Mutex<fastrand::Rng>,
     /// Share of create calls that fail: a third refused with 429, a third
     /// refused otherwise, a third created and then failed (ambiguous).
@@ -46,6 +48,7 @@ impl Flaky {
     pub fn new(seed: u64, failure_rate: f64) -> Flaky {
         Flaky {
             tickets: Mutex::new(HashMap::new()),
+            bodies: Mutex::new(HashMap::new()),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             failure_rate,
             find_failure_rate: failure_rate / 3.0,
@@ -91,6 +94,10 @@ impl Destination for Flaky {
             return Err(Failure::not_sent("Flaky: cannot connect"));
         }
         let id = self.store(&ticket.frontline_id);
+        self.bodies
+            .lock()
+            .unwrap()
+            .insert(ticket.frontline_id.clone(), ticket.body.clone());
         if r < self.failure_rate {
             return Err(Failure::maybe_sent("Flaky: 502 Bad Gateway"));
         }
