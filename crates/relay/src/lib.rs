@@ -45,8 +45,10 @@
 pub mod abuse;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod faults;
 pub mod forward;
+pub mod funnel;
 pub mod listing;
 pub mod metrics;
 pub mod store;
@@ -329,7 +331,9 @@ pub struct Health {
 /// (Served with `axum::serve` instead, `drop_connection_next` and
 /// `down_for_ms` faults have no effect.)
 pub fn router(state: AppState) -> Router {
-    let mut intake = Router::new().route("/intake", post(receive));
+    let mut intake = Router::new()
+        .route("/intake", post(receive))
+        .route("/events", post(events));
     if !state.0.origins.is_empty() {
         intake = intake.layer(
             CorsLayer::new()
@@ -353,6 +357,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests.json", get(list_json))
         .route("/admin/jobs/{job}/retry", post(retry_job))
         .route("/admin/requests/{reference}/{action}", post(request_action))
+        .route("/admin/funnel", get(funnel_page))
         .route("/metrics", get(metrics_text))
         .route("/requests.css", get(css))
         .merge(intake);
@@ -1033,6 +1038,112 @@ async fn request_action(
             .into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
+}
+
+/// `POST /events`: anonymous funnel events ([`events`]); 204 once counted.
+async fn events(State(st): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let inner = &st.0;
+    let headers = &parts.headers;
+    // Browsers name the page's origin: only the partner's pages may count.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !inner.origins.iter().any(|o| o == origin) {
+            return one_problem(
+                StatusCode::FORBIDDEN,
+                "headers.Origin",
+                "this page's origin is not in the relay's allowed_origins",
+            );
+        }
+    }
+    let peer = parts.extensions.get::<abuse::ClientAddr>().map(|c| c.0);
+    let client = abuse::client_key(headers, peer, inner.abuse.trust_forwarded_for);
+    let window = std::time::Duration::from_secs(inner.abuse.window_seconds.max(1));
+    let bucket = [(format!("events:{client}"), inner.abuse.events_per_ip)];
+    match abuse::over_limit(&inner.store, window, store::now_ms(), &bucket).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            inner.metrics.refused(reason::RATE_LIMITED);
+            return StatusCode::TOO_MANY_REQUESTS.into_response();
+        }
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+    let bytes = match http_body_util::Limited::new(body, events::MAX_EVENTS_BYTES)
+        .collect()
+        .await
+    {
+        Ok(c) => c.to_bytes(),
+        Err(_) => return too_large(events::MAX_EVENTS_BYTES),
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return one_problem(StatusCode::BAD_REQUEST, "$", "the body is not UTF-8 text");
+    };
+    let (ruleset, keys) = match events::parse(text) {
+        Ok(x) => x,
+        Err((path, message)) => return one_problem(StatusCode::BAD_REQUEST, &path, message),
+    };
+    let day = format_utc(now_utc())[..10].to_string();
+    let n = keys.len();
+    match inner.store.add_events(day, ruleset, keys).await {
+        Ok(()) => {
+            for _ in 0..n {
+                inner.metrics.event();
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => {
+            eprintln!("frontline-relay: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD` of the funnel page.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Period {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// `GET /admin/funnel` (the last 30 days unless a period is chosen).
+async fn funnel_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(period): Query<Period>,
+) -> Response {
+    if let Some(refused) = admin_refusal(&st, &headers) {
+        return refused;
+    }
+    let day =
+        |s: Option<&str>| s.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let today = now_utc().date_naive();
+    let to = day(period.to.as_deref()).unwrap_or(today);
+    let from = day(period.from.as_deref())
+        .unwrap_or_else(|| to - chrono::Days::new(29))
+        .min(to);
+    let (from, to) = (
+        from.format("%Y-%m-%d").to_string(),
+        to.format("%Y-%m-%d").to_string(),
+    );
+    let counts = match st.0.store.funnel(from.clone(), to.clone()).await {
+        Ok(c) => c,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let funnels = funnel::funnels(&counts, st.0.ruleset.as_deref());
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        funnel::html(&from, &to, &funnels),
+    )
+        .into_response()
 }
 
 fn form_encode(s: &str) -> String {

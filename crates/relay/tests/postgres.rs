@@ -157,6 +157,45 @@ async fn a_claimed_job_is_skipped_by_other_instances_until_its_lease_runs_out() 
     let later = store.claim("three", now + 70_000, 60_000, 5).await.unwrap();
     assert_eq!(later.len(), 3);
     assert!(later.iter().all(|c| c.look_up_first && c.attempt == 2));
+    // Funnel counters add up on the server too.
+    let key = frontline_relay::store::EventKey {
+        kind: "submitted".into(),
+        product: "m365".into(),
+        problem: "billing".into(),
+        ..Default::default()
+    };
+    for _ in 0..2 {
+        store
+            .add_events("2026-12-03".into(), "default".into(), vec![key.clone()])
+            .await
+            .unwrap();
+    }
+    let counts = store
+        .funnel("2026-12-01".into(), "2026-12-31".into())
+        .await
+        .unwrap();
+    assert_eq!(counts, vec![(key, 2)]);
+    assert!(store
+        .funnel("2027-01-01".into(), "2027-01-31".into())
+        .await
+        .unwrap()
+        .is_empty());
+    // Purge and erasure work on PostgreSQL too (nothing forwarded yet: the
+    // requests stay).
+    assert_eq!(
+        store.purge(now_ms() + 1_000, "now".into()).await.unwrap(),
+        0
+    );
+    assert!(store.erase(1, "now".into()).await.unwrap());
+    let rows = store
+        .list(Query {
+            limit: 5,
+            ..Query::default()
+        })
+        .await
+        .unwrap();
+    let erased = rows.iter().find(|r| r.reference == "FL-000001").unwrap();
+    assert!(erased.body.is_none() && erased.jobs[0].state == JobState::Erased);
     // The rate-limit counters are shared too.
     assert_eq!(store.hit("ip:1".into(), 0).await.unwrap(), 1);
     assert_eq!(store.hit("ip:1".into(), 0).await.unwrap(), 2);

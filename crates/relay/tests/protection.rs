@@ -419,3 +419,104 @@ async fn personal_data_is_purged_after_forwarding_and_erased_on_demand() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(state.store().count().await.unwrap(), 2);
 }
+
+fn beacon(origin: &str, body: &str, ip: &str) -> HttpRequest<Body> {
+    let mut req = HttpRequest::post("/events")
+        .header("origin", origin)
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ClientAddr(format!("{ip}:1").parse().unwrap()));
+    req
+}
+
+#[tokio::test]
+async fn funnel_events_are_counted_and_drawn_for_the_admin_only() {
+    let abuse = Abuse {
+        events_per_ip: 3,
+        ..Abuse::default()
+    };
+    let state = relay_with(Arc::new(Flaky::new(8, 0.0)), abuse, OnMismatch::Flag).await;
+    let app = router(state.clone());
+    let start = load(DEFAULT).unwrap().products[0].kinds[0].clone();
+    let product = load(DEFAULT).unwrap().products[0].id.clone();
+    let journey = format!(
+        r#"{{"schema":"frontline.events/v1","ruleset":"default","events":[
+            {{"type":"step","stage":"product"}},
+            {{"type":"step","stage":"problem","product":"{product}"}},
+            {{"type":"step","stage":"diagnosis","product":"{product}","kind":"{k}","node":"{n}"}},
+            {{"type":"resolved","product":"{product}","kind":"{k}","node":"fixed-it"}}]}}"#,
+        k = start.kind,
+        n = start.start
+    );
+    let (status, _, body) = call(&app, beacon(ORIGIN, &journey, "192.0.2.1")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let sent = format!(
+        r#"{{"schema":"frontline.events/v1","ruleset":"default","events":[
+            {{"type":"step","stage":"diagnosis","product":"{product}","kind":"{k}","node":"{n}"}},
+            {{"type":"escalated","product":"{product}","kind":"{k}","handler":"partner"}},
+            {{"type":"submitted","product":"{product}","kind":"{k}"}}]}}"#,
+        k = start.kind,
+        n = start.start
+    );
+    assert_eq!(
+        call(&app, beacon(ORIGIN, &sent, "192.0.2.1")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // Another site cannot count; a body with customer text is refused.
+    let (status, _, _) = call(&app, beacon("https://evil.example", &sent, "192.0.2.2")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let typed = r#"{"schema":"frontline.events/v1","ruleset":"default","events":[{"type":"submitted","description":"my password is hunter2"}]}"#;
+    let (status, _, body) = call(&app, beacon(ORIGIN, typed, "192.0.2.3")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("$.events[0]"), "{body}");
+    // A flood of beacons from one address is cut off after three bodies.
+    for _ in 0..3 {
+        call(&app, beacon(ORIGIN, &sent, "192.0.2.9")).await;
+    }
+    assert_eq!(
+        call(&app, beacon(ORIGIN, &sent, "192.0.2.9")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // The funnel: behind the login, numbers and a drawing.
+    let (status, _, _) = call(
+        &app,
+        HttpRequest::get("/admin/funnel")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, page) = call(&app, admin("GET", "/admin/funnel", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
+    let title = format!("{product} / {}", start.kind);
+    assert!(page.contains(&format!("<h2>{title}</h2>")), "{page}");
+    // Five started (two bodies, then three of the flood's), one fixed by
+    // self-help, four sent: 1 ÷ (1 + 4) = 20 %.
+    assert!(
+        page.contains(&format!(
+            "aria-label=\"{title}. Diagnosis started: 5, Fixed by self-help: 1, Escalated: 4"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("<strong>20 %</strong>"), "{page}");
+    assert!(page.contains("fixed-it 1"));
+    // A period without events.
+    let (_, _, empty) = call(
+        &app,
+        admin("GET", "/admin/funnel?from=2020-01-01&to=2020-01-31", None),
+    )
+    .await;
+    assert!(empty.contains("No events in this period."));
+    assert!(
+        state.metrics_text().contains("frontline_events_total 16\n"),
+        "{}",
+        state.metrics_text()
+    );
+}
