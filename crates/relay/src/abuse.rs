@@ -12,6 +12,13 @@
 //!   with `Retry-After`, which the portal's outbox honours before sending the
 //!   same request again.
 //!
+//! - optionally, a proof of work ([`Pow`], ALTCHA v2 challenges with
+//!   PBKDF2/SHA-256, off by default): the portal fetches `GET /challenge`,
+//!   finds the counter whose derived key starts with the prefix (the
+//!   browser's own Web Crypto does the hashing), and sends the solution as
+//!   `Frontline-Pow`; each solution works once, before it expires. Friction
+//!   for floods, not proof of a human.
+//!
 //! Held requests are stored, listed in the admin page as suspected spam and
 //! can be released (forwarded) from there, so a false positive loses
 //! nothing.
@@ -28,6 +35,9 @@ use crate::store::{Store, StoreError};
 pub const TRAP_HEADER: &str = "frontline-trap";
 /// The header carrying the time from the portal opening to the send.
 pub const ELAPSED_HEADER: &str = "frontline-elapsed-ms";
+/// The header carrying a proof of work: base64 of the ALTCHA payload JSON
+/// `{"challenge": …, "solution": {"counter", "derivedKey"}}`.
+pub const POW_HEADER: &str = "frontline-pow";
 
 /// `[abuse]` of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -49,6 +59,98 @@ pub struct Abuse {
     /// it only behind a reverse proxy that appends it; otherwise anyone can
     /// claim any address).
     pub trust_forwarded_for: bool,
+    /// `[abuse.proof_of_work]`: ask for a proof of work (off when absent).
+    pub proof_of_work: Option<PowSettings>,
+}
+
+/// `[abuse.proof_of_work]` as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowSettings {
+    /// The key challenges are signed with (shared by every instance).
+    pub secret: crate::config::SecretRef,
+    /// PBKDF2 iterations per try (default 2,000; a solution takes 256 tries
+    /// on average: about half a second in a browser).
+    #[serde(default = "default_cost")]
+    pub cost: u32,
+    /// Minutes a challenge stays valid (default 10).
+    #[serde(default = "default_minutes")]
+    pub valid_minutes: u64,
+}
+
+fn default_cost() -> u32 {
+    2_000
+}
+
+fn default_minutes() -> u64 {
+    10
+}
+
+/// The proof of work, ready: settings with the secret read.
+#[derive(Debug, Clone)]
+pub struct Pow {
+    /// The signing key.
+    pub secret: crate::config::Secret,
+    /// PBKDF2 iterations per try.
+    pub cost: u32,
+    /// How long a challenge stays valid.
+    pub valid: Duration,
+}
+
+impl Pow {
+    /// A new signed challenge, as JSON for `GET /challenge`.
+    pub fn challenge(&self, now_secs: u64) -> Result<String, String> {
+        let c = altcha::create_challenge(altcha::CreateChallengeOptions {
+            algorithm: "PBKDF2/SHA-256".into(),
+            cost: self.cost,
+            expires_at: Some(now_secs + self.valid.as_secs()),
+            hmac_signature_secret: Some(self.secret.expose().to_string()),
+            key_prefix: "00".into(),
+            ..Default::default()
+        })
+        .map_err(|e| format!("cannot make a challenge: {e}"))?;
+        serde_json::to_string(&c).map_err(|e| e.to_string())
+    }
+
+    /// Checks a `Frontline-Pow` value; the challenge's signature and expiry
+    /// (seconds since the epoch) to spend it once, or why it is refused.
+    pub fn check(&self, header: Option<&str>) -> Result<(String, u64), &'static str> {
+        use base64::Engine;
+        let value = header.ok_or("missing: solve GET /challenge and send the solution")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .map_err(|_| "not base64")?;
+        let payload: altcha::Payload =
+            serde_json::from_slice(&bytes).map_err(|_| "not an ALTCHA payload")?;
+        if payload.challenge.parameters.algorithm != "PBKDF2/SHA-256"
+            || payload.challenge.parameters.cost != self.cost
+            || payload.challenge.parameters.key_prefix != "00"
+        {
+            return Err("not one of this relay's challenges");
+        }
+        let result = altcha::verify_solution(altcha::VerifySolutionOptions::new(
+            &payload.challenge,
+            &payload.solution,
+            self.secret.expose(),
+        ))
+        .map_err(|_| "unreadable")?;
+        if result.expired {
+            return Err("expired: solve a new challenge");
+        }
+        if !result.verified {
+            return Err("wrong: the signature or the solution does not match");
+        }
+        // The solution must also meet the prefix (verify_solution checks
+        // the key derivation only).
+        if !payload.solution.derived_key.starts_with("00") {
+            return Err("wrong: the derived key does not start with the prefix");
+        }
+        let signature = payload.challenge.signature.unwrap_or_default();
+        Ok((
+            signature,
+            payload.challenge.parameters.expires_at.unwrap_or(0),
+        ))
+    }
 }
 
 impl Default for Abuse {
@@ -61,6 +163,7 @@ impl Default for Abuse {
             events_per_ip: 60,
             window_seconds: 60,
             trust_forwarded_for: false,
+            proof_of_work: None,
         }
     }
 }
@@ -217,5 +320,58 @@ mod tests {
         };
         assert_eq!(held_reason(&bot, &off), None);
         assert_eq!(held_reason(&fast, &off), None);
+    }
+}
+
+#[cfg(test)]
+mod pow_tests {
+    use super::*;
+    use base64::Engine;
+
+    fn pow() -> Pow {
+        Pow {
+            secret: crate::config::Secret::from_literal("a-test-secret-of-some-length"),
+            cost: 10,
+            valid: Duration::from_secs(600),
+        }
+    }
+
+    fn solve(challenge: &str) -> String {
+        let c: altcha::Challenge = serde_json::from_str(challenge).unwrap();
+        let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&c))
+            .unwrap()
+            .unwrap();
+        let payload = altcha::Payload {
+            challenge: c,
+            solution,
+        };
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&payload).unwrap())
+    }
+
+    #[test]
+    fn a_solved_challenge_passes_and_anything_else_is_named() {
+        let p = pow();
+        let now = 1_900_000_000;
+        let header = solve(&p.challenge(now).unwrap());
+        let (sig, expires) = p.check(Some(&header)).unwrap();
+        assert!(!sig.is_empty() && expires == now + 600);
+        assert!(p.check(None).unwrap_err().starts_with("missing"));
+        assert_eq!(p.check(Some("%%%")).unwrap_err(), "not base64");
+        // Signed with another key: refused.
+        let other = Pow {
+            secret: crate::config::Secret::from_literal("another-secret-entirely"),
+            ..pow()
+        };
+        assert!(other.check(Some(&header)).unwrap_err().starts_with("wrong"));
+        // Cheaper than asked: refused.
+        let cheap = Pow { cost: 1, ..pow() };
+        let h = solve(&cheap.challenge(now).unwrap());
+        assert_eq!(
+            p.check(Some(&h)).unwrap_err(),
+            "not one of this relay's challenges"
+        );
+        // Expired.
+        let old = solve(&p.challenge(1_000).unwrap());
+        assert!(p.check(Some(&old)).unwrap_err().starts_with("expired"));
     }
 }

@@ -448,6 +448,38 @@ pub fn build(
             "write a number of seconds from 1 to 3600",
         ));
     }
+    let pow = match &file.abuse.proof_of_work {
+        None => None,
+        Some(p) => match p.secret.resolve_with("abuse.proof_of_work.secret", env) {
+            Ok(secret) if secret.expose().len() >= 16 => Some(crate::abuse::Pow {
+                secret,
+                cost: p.cost,
+                valid: std::time::Duration::from_secs(p.valid_minutes.max(1) * 60),
+            }),
+            Ok(_) => {
+                problems.push(ConfigProblem::new(
+                    "abuse.proof_of_work.secret",
+                    "at least 16 characters (make one with: openssl rand -hex 16)",
+                ));
+                None
+            }
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        },
+    };
+    if file
+        .abuse
+        .proof_of_work
+        .as_ref()
+        .is_some_and(|p| p.cost == 0 || p.cost > 1_000_000)
+    {
+        problems.push(ConfigProblem::new(
+            "abuse.proof_of_work.cost",
+            "write a number of PBKDF2 iterations from 1 to 1000000",
+        ));
+    }
     let policy = crate::worker::Policy {
         concurrency: f.concurrency.max(1),
         lease: std::time::Duration::from_secs(f.lease_seconds.max(3)),
@@ -493,6 +525,7 @@ pub fn build(
             destinations,
             forward: policy,
             instance: None,
+            pow,
             abuse: file.abuse,
             purge_after_days: file.retention.purge_after_days,
         },

@@ -118,6 +118,8 @@ pub struct Config {
     pub abuse: abuse::Abuse,
     /// Days until a forwarded request's personal data is purged (0: never).
     pub purge_after_days: u32,
+    /// The proof of work asked of each request (`None`: none).
+    pub pow: Option<abuse::Pow>,
 }
 
 /// What the relay does with a request whose decision its ruleset does not
@@ -161,6 +163,7 @@ impl Default for Config {
             instance: None,
             abuse: abuse::Abuse::lenient(),
             purge_after_days: 30,
+            pow: None,
         }
     }
 }
@@ -181,6 +184,7 @@ struct Inner {
     instance: String,
     abuse: abuse::Abuse,
     purge_after_days: u32,
+    pow: Option<abuse::Pow>,
     origins: Vec<HeaderValue>,
     max_body: usize,
     faults: Option<Mutex<Faults>>,
@@ -226,6 +230,7 @@ impl AppState {
             instance,
             abuse: config.abuse,
             purge_after_days: config.purge_after_days,
+            pow: config.pow,
             origins,
             max_body: config.max_body_bytes,
             faults: config.faults_enabled.then(|| Mutex::new(Faults::default())),
@@ -333,17 +338,19 @@ pub struct Health {
 pub fn router(state: AppState) -> Router {
     let mut intake = Router::new()
         .route("/intake", post(receive))
-        .route("/events", post(events));
+        .route("/events", post(events))
+        .route("/challenge", get(challenge));
     if !state.0.origins.is_empty() {
         intake = intake.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(state.0.origins.clone()))
-                .allow_methods([Method::POST])
+                .allow_methods([Method::POST, Method::GET])
                 .allow_headers([
                     header::CONTENT_TYPE,
                     HeaderName::from_static("idempotency-key"),
                     HeaderName::from_static(abuse::TRAP_HEADER),
                     HeaderName::from_static(abuse::ELAPSED_HEADER),
+                    HeaderName::from_static(abuse::POW_HEADER),
                 ])
                 // The portal's outbox reads it to wait before the next try.
                 .expose_headers([header::RETRY_AFTER])
@@ -549,6 +556,33 @@ async fn receive(State(st): State<AppState>, request: axum::extract::Request) ->
             eprintln!("frontline-relay: {e}");
             inner.metrics.refused(reason::UNAVAILABLE);
             return unavailable();
+        }
+    }
+    if let Some(pow) = &inner.pow {
+        let given = headers.get(abuse::POW_HEADER).and_then(|v| v.to_str().ok());
+        let spent = match pow.check(given) {
+            Ok((signature, expires)) => {
+                let at = i64::try_from(expires).unwrap_or(0).saturating_mul(1000);
+                match inner.store.hit(format!("pow:{signature}"), at).await {
+                    Ok(1) => Ok(()),
+                    Ok(_) => Err("already used: solve a new challenge"),
+                    Err(_) => return unavailable(),
+                }
+            }
+            Err(why) => Err(why),
+        };
+        if let Err(why) = spent {
+            inner.metrics.refused(reason::PROOF_OF_WORK);
+            // 429 with Retry-After: the portal solves a new challenge and
+            // sends the same request again; nothing is lost.
+            let mut r = one_problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "headers.Frontline-Pow",
+                format!("the proof of work is {why}"),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
         }
     }
     let response = accept(&st, headers, body).await;
@@ -1094,6 +1128,29 @@ async fn events(State(st): State<AppState>, request: axum::extract::Request) -> 
             eprintln!("frontline-relay: {e}");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
+    }
+}
+
+/// `GET /challenge`: a proof-of-work challenge (404 when none is asked).
+async fn challenge(State(st): State<AppState>) -> Response {
+    let Some(pow) = &st.0.pow else {
+        return one_problem(
+            StatusCode::NOT_FOUND,
+            "$",
+            "this relay asks no proof of work",
+        );
+    };
+    let now = u64::try_from(store::now_ms() / 1000).unwrap_or(0);
+    match pow.challenge(now) {
+        Ok(json) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            json,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }
 }
 

@@ -520,3 +520,100 @@ async fn funnel_events_are_counted_and_drawn_for_the_admin_only() {
         state.metrics_text()
     );
 }
+
+#[tokio::test]
+async fn with_proof_of_work_on_each_request_needs_a_fresh_solution() {
+    use base64::Engine;
+    let mut state_config = Config {
+        ruleset: Some(load(DEFAULT).unwrap()),
+        pow: Some(frontline_relay::abuse::Pow {
+            secret: frontline_relay::config::Secret::from_literal("pow-secret-for-the-tests"),
+            cost: 10,
+            valid: Duration::from_secs(600),
+        }),
+        ..Config::default()
+    };
+    state_config.admin_token = Some(TOKEN.into());
+    let app = router(AppState::new(state_config).await.unwrap());
+    let solved = |challenge: &str| {
+        let c: altcha::Challenge = serde_json::from_str(challenge).unwrap();
+        let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&c))
+            .unwrap()
+            .unwrap();
+        let payload = altcha::Payload {
+            challenge: c,
+            solution,
+        };
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&payload).unwrap())
+    };
+    let fetch = || async {
+        let (status, h, body) = call(
+            &app,
+            HttpRequest::get("/challenge").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h["cache-control"], "no-store");
+        body
+    };
+    // Without a solution: 429 naming the header, so the portal tries again.
+    let r = request(50);
+    let (status, h, body) = send(&app, &r, "192.0.2.1", &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(h["retry-after"], "1");
+    assert!(
+        body.contains("headers.Frontline-Pow") && body.contains("missing"),
+        "{body}"
+    );
+    // Solved: in.
+    let header = solved(&fetch().await);
+    let (status, _, body) = send(&app, &r, "192.0.2.1", &[("frontline-pow", &header)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The same solution a second time: refused; a new one: in.
+    let other = request(51);
+    let (status, _, body) = send(&app, &other, "192.0.2.1", &[("frontline-pow", &header)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("already used"), "{body}");
+    let fresh = solved(&fetch().await);
+    let (status, _, _) = send(&app, &other, "192.0.2.1", &[("frontline-pow", &fresh)]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // A forged solution (another counter) is refused.
+    let mut payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(solved(&fetch().await))
+            .unwrap(),
+    )
+    .unwrap();
+    payload["solution"]["counter"] =
+        Value::from(payload["solution"]["counter"].as_u64().unwrap() + 1);
+    let forged = base64::engine::general_purpose::STANDARD.encode(payload.to_string());
+    let (status, _, body) = send(
+        &app,
+        &request(52),
+        "192.0.2.1",
+        &[("frontline-pow", &forged)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("wrong"), "{body}");
+
+    // Off (the default): no challenge, no header needed.
+    let plain = router(
+        relay_with(
+            Arc::new(Flaky::new(9, 0.0)),
+            Abuse::default(),
+            OnMismatch::Flag,
+        )
+        .await,
+    );
+    let (status, _, _) = call(
+        &plain,
+        HttpRequest::get("/challenge").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&plain, &request(53), "192.0.2.1", &PERSON).await.0,
+        StatusCode::CREATED
+    );
+}

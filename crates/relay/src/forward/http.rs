@@ -78,8 +78,7 @@ pub fn transport(e: &reqwest::Error, what: &str) -> Failure {
         Failure::not_sent(format!("{what}: cannot connect ({e})"))
     } else if e.is_timeout() {
         Failure::maybe_sent(format!(
-            "{what}: no answer within {} s; the ticket may exist, so it is looked up before sending again",
-            ANSWER_TIMEOUT.as_secs()
+            "{what}: no answer in time; the ticket may exist, so it is looked up before sending again"
         ))
     } else if e.is_builder() {
         Failure::permanent(format!("{what}: the request could not be built ({e})"))
