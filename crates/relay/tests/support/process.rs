@@ -12,8 +12,13 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The relay binary Cargo built for this test.
-pub const RELAY: &str = env!("CARGO_BIN_EXE_frontline-relay");
+/// The relay binary Cargo built for this test (`option_env!`, so that
+/// `examples/bench_request.rs` can share this folder: Cargo sets it for
+/// integration tests only).
+pub const RELAY: &str = match option_env!("CARGO_BIN_EXE_frontline-relay") {
+    Some(path) => path,
+    None => "frontline-relay",
+};
 
 /// How long a relay may take to print `listening …` (a loaded machine
 /// building other things: generous).
