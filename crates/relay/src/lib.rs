@@ -988,20 +988,28 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// [`admin_refusal`] for the admin page's forms, which must also come from
+/// the page itself ([`same_origin`]).
+fn admin_post_refusal(st: &AppState, headers: &HeaderMap) -> Option<Response> {
+    if let Some(refused) = admin_refusal(st, headers) {
+        return Some(refused);
+    }
+    (!same_origin(headers)).then(|| {
+        (
+            StatusCode::FORBIDDEN,
+            "Refused: this form can only be sent from the relay's own admin page.\n",
+        )
+            .into_response()
+    })
+}
+
 async fn retry_job(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(job): Path<i64>,
 ) -> Response {
-    if let Some(refused) = admin_refusal(&st, &headers) {
+    if let Some(refused) = admin_post_refusal(&st, &headers) {
         return refused;
-    }
-    if !same_origin(&headers) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Refused: this form can only be sent from the relay's own admin page.\n",
-        )
-            .into_response();
     }
     match st.0.store.retry_now(job, store::now_ms()).await {
         Ok(true) => {
@@ -1028,15 +1036,8 @@ async fn request_action(
     headers: HeaderMap,
     Path((reference, action)): Path<(String, String)>,
 ) -> Response {
-    if let Some(refused) = admin_refusal(&st, &headers) {
+    if let Some(refused) = admin_post_refusal(&st, &headers) {
         return refused;
-    }
-    if !same_origin(&headers) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Refused: this form can only be sent from the relay's own admin page.\n",
-        )
-            .into_response();
     }
     let done = match action.as_str() {
         "release" => match store::seq_of(&reference) {

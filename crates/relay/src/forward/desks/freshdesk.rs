@@ -100,20 +100,7 @@ pub struct Freshdesk {
 
 /// Plain text as HTML: escaped, line breaks as `<br>`.
 pub fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let text = text.replace("\r\n", "\n");
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::listing::escape(&text.replace("\r\n", "\n")).replace('\n', "<br>")
 }
 
 fn priority(p: Priority) -> u8 {
