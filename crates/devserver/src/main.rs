@@ -1,9 +1,9 @@
-//! `frontline-dev`: serves the built portal (`dist/`) and the reference intake
-//! server on loopback, in one process, so the run and test commands have one
-//! thing to start and one thing to stop.
+//! `frontline-dev`: serves the built portal (`dist/`) and the relay (the
+//! `frontline-relay` library) as its intake on loopback, in one process, so
+//! the run and test commands have one thing to start and one thing to stop.
 //!
 //! Not for production: a partner serves the static files from its own site
-//! and runs its own intake.
+//! and runs `frontline-relay` (docs/relay.md).
 //!
 //! The intake it runs keeps requests in SQLite (`--db`), re-checks each
 //! decision against the ruleset the portal uses (`--ruleset`), lets the
@@ -46,7 +46,7 @@ usage: frontline-dev [--site DIR] [--port N] [--intake-port N] [--db PATH] [--ru
                      [--exit-after SECS] [--exit-on-stdin-eof]
 
 Serves the built portal from DIR (default: dist) on http://127.0.0.1:N/
-(default 8080) and the reference intake server on http://127.0.0.1:M/
+(default 8080) and the relay as its intake on http://127.0.0.1:M/
 (default 8081). Port 0 picks a free port. Once both listen it prints one line:
   ready portal=http://127.0.0.1:N/ intake=http://127.0.0.1:M/
 It stops on Ctrl-C, after --exit-after seconds, or when its standard input
