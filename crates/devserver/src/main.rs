@@ -1,14 +1,20 @@
-//! `frontline-dev`: serves the built portal (`dist/`) and the reference intake
-//! server on loopback, in one process, so the run and test commands have one
-//! thing to start and one thing to stop.
+//! `frontline-dev`: serves the built portal (`dist/`) and the relay (the
+//! `frontline-relay` library) as its intake on loopback, in one process, so
+//! the run and test commands have one thing to start and one thing to stop.
 //!
 //! Not for production: a partner serves the static files from its own site
-//! and runs its own intake.
+//! and runs `frontline-relay` (docs/relay.md).
 //!
 //! The intake it runs keeps requests in SQLite (`--db`), re-checks each
 //! decision against the ruleset the portal uses (`--ruleset`), lets the
 //! portal's own origin send to it (CORS), and injects faults on demand with
 //! `--enable-faults` (see `frontline_relay::faults`).
+//!
+//! With `--relay-config FILE` (a `frontline-relay.toml`, see
+//! `docs/relay.md`) it also forwards each request: the file's destinations,
+//! `[forward]` policy, `on_mismatch` and `max_body_bytes` are used, and its
+//! secrets read from the environment, as the relay does. `make run` points
+//! it at a fake help desk this way (`scripts/relay-demo.toml`).
 //!
 //! The default ruleset names `http://127.0.0.1:8081/intake` as its intake.
 //! When the intake gets another port (port 0 in tests, another
@@ -36,11 +42,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 const USAGE: &str = "\
 usage: frontline-dev [--site DIR] [--port N] [--intake-port N] [--db PATH] [--ruleset PATH]
-                     [--allow-origin ORIGIN]... [--enable-faults] [--exit-after SECS]
-                     [--exit-on-stdin-eof]
+                     [--allow-origin ORIGIN]... [--relay-config FILE] [--enable-faults]
+                     [--exit-after SECS] [--exit-on-stdin-eof]
 
 Serves the built portal from DIR (default: dist) on http://127.0.0.1:N/
-(default 8080) and the reference intake server on http://127.0.0.1:M/
+(default 8080) and the relay as its intake on http://127.0.0.1:M/
 (default 8081). Port 0 picks a free port. Once both listen it prints one line:
   ready portal=http://127.0.0.1:N/ intake=http://127.0.0.1:M/
 It stops on Ctrl-C, after --exit-after seconds, or when its standard input
@@ -51,8 +57,16 @@ The intake keeps requests in --db (default .frontline/dev-intake.sqlite3;
 public/rules/default.json; skipped with a warning if that default is
 missing), accepts requests from the portal's origin and from each
 --allow-origin (a partner page on another origin that embeds the portal),
-and with --enable-faults serves /_faults for tests. What arrived: /requests
-on the intake, behind a login with FRONTLINE_ADMIN_TOKEN as the password. JSON files under /rules/ are served with http://127.0.0.1:8081
+and with --enable-faults serves /_faults for tests. What arrived: /admin
+on the intake, behind a login with FRONTLINE_ADMIN_TOKEN as the password.
+
+--relay-config FILE forwards each request as frontline-relay does: the
+file's [destinations.*], [forward], on_mismatch and max_body_bytes are used,
+and the secrets they name read from the environment (docs/relay.md). Its
+listen, database, ruleset, allowed_origins and admin_token are ignored: the
+options above decide those. Without it, requests are stored only.
+
+JSON files under /rules/ are served with http://127.0.0.1:8081
 replaced by the intake's real origin. Every file is served with
 Access-Control-Allow-Origin: * so pages on any origin can embed the portal.";
 
@@ -76,6 +90,8 @@ struct Options {
     allow_origins: Vec<String>,
     /// Opens the intake's listing (from `FRONTLINE_ADMIN_TOKEN`).
     admin_token: Option<String>,
+    /// A relay configuration file whose destinations the intake forwards to.
+    relay_config: Option<PathBuf>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -91,6 +107,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         faults: false,
         allow_origins: Vec::new(),
         admin_token: frontline_relay::cli::admin_token_from_env(),
+        relay_config: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -117,6 +134,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             }
             "--enable-faults" => options.faults = true,
             "--allow-origin" => options.allow_origins.push(value("--allow-origin")?),
+            "--relay-config" => {
+                options.relay_config = Some(PathBuf::from(value("--relay-config")?));
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument \"{other}\"")),
         }
@@ -222,12 +242,59 @@ fn site_router(site: PathBuf, intake_origin: &str) -> Result<Router, String> {
         )))
 }
 
+/// What the intake takes from a relay configuration file: where requests
+/// are forwarded, and how.
+struct Forwarding {
+    destinations: Vec<(
+        String,
+        std::sync::Arc<dyn frontline_relay::forward::Destination>,
+    )>,
+    forward: frontline_relay::worker::Policy,
+    on_mismatch: frontline_relay::OnMismatch,
+    max_body_bytes: usize,
+}
+
+/// Reads and checks the relay configuration at `path` (`--relay-config`),
+/// with `env` for the secrets it names. Every problem is listed with its
+/// path in the file.
+fn load_relay_config(
+    path: &std::path::Path,
+    env: frontline_relay::forward::Env<'_>,
+) -> Result<Forwarding, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the relay configuration {}: {e}; check the --relay-config path",
+            path.display()
+        )
+    })?;
+    let loaded = frontline_relay::config::load_file(&text, path, env).map_err(|problems| {
+        let mut m = format!(
+            "the relay configuration {} has {} problem(s):",
+            path.display(),
+            problems.len()
+        );
+        for p in problems {
+            m.push_str(&format!("\n  {p}"));
+        }
+        m
+    })?;
+    let c = loaded.config;
+    Ok(Forwarding {
+        destinations: c.destinations,
+        forward: c.forward,
+        on_mismatch: c.on_mismatch,
+        max_body_bytes: c.max_body_bytes,
+    })
+}
+
 /// The intake's state: database, ruleset (rewritten like the served one),
-/// CORS for the portal's origin, faults.
+/// CORS for the portal's origin, faults, and the destinations of
+/// `forwarding`, if any.
 async fn intake_state(
     options: &Options,
     portal_port: u16,
     intake_origin: &str,
+    forwarding: Option<Forwarding>,
 ) -> Result<frontline_relay::AppState, String> {
     // The default ruleset may be missing (a bare `dist/`): then only a warning.
     let ruleset = if options.ruleset_given || options.ruleset.is_file() {
@@ -242,6 +309,13 @@ async fn intake_state(
         );
         None
     };
+    let defaults = frontline_relay::Config::default();
+    let forwarding = forwarding.unwrap_or(Forwarding {
+        destinations: Vec::new(),
+        forward: defaults.forward.clone(),
+        on_mismatch: defaults.on_mismatch,
+        max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
+    });
     frontline_relay::AppState::new(frontline_relay::Config {
         database: options
             .db
@@ -255,10 +329,13 @@ async fn intake_state(
         .into_iter()
         .chain(options.allow_origins.iter().cloned())
         .collect(),
-        max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
+        max_body_bytes: forwarding.max_body_bytes,
         faults_enabled: options.faults,
         admin_token: options.admin_token.clone(),
-        ..frontline_relay::Config::default()
+        on_mismatch: forwarding.on_mismatch,
+        destinations: forwarding.destinations,
+        forward: forwarding.forward,
+        ..defaults
     })
     .await
 }
@@ -295,13 +372,29 @@ async fn serve(options: Options) -> Result<(), String> {
             options.site.display()
         ));
     }
+    // Read before binding: a bad file is reported before anything listens.
+    let env = |name: &str| std::env::var(name).ok();
+    let forwarding = match &options.relay_config {
+        Some(path) => Some(load_relay_config(path, &env)?),
+        None => None,
+    };
     let site = bind(options.port, "portal").await?;
     let intake = bind(options.intake_port, "intake server").await?;
     let site_addr = site.local_addr().map_err(|e| e.to_string())?;
     let intake_addr = intake.local_addr().map_err(|e| e.to_string())?;
 
     let intake_origin = format!("http://{intake_addr}");
-    let state = intake_state(&options, site_addr.port(), &intake_origin).await?;
+    let names: Vec<String> = forwarding
+        .iter()
+        .flat_map(|f| f.destinations.iter().map(|(n, _)| n.clone()))
+        .collect();
+    let state = intake_state(&options, site_addr.port(), &intake_origin, forwarding).await?;
+    if !names.is_empty() {
+        eprintln!(
+            "frontline-dev: forwarding each request to {}",
+            names.join(", ")
+        );
+    }
     println!("ready portal=http://{site_addr}/ intake=http://{intake_addr}/");
 
     let stop = shutdown_signal(options.exit_after, options.exit_on_stdin_eof);
@@ -479,7 +572,7 @@ mod tests {
         o.ruleset = site.join("rules/default.json");
         o.admin_token = Some("a-test-token-0123456789".into());
         let origin = "http://127.0.0.1:45679";
-        let state = intake_state(&o, 45000, origin).await.unwrap();
+        let state = intake_state(&o, 45000, origin, None).await.unwrap();
         let served = site_router(site.clone(), origin).unwrap();
         let (_, _, text) = fetch(&served, "/rules/default.json").await;
         let browser_rules = frontline_core::load(&text).unwrap();
@@ -543,13 +636,122 @@ mod tests {
     async fn a_missing_ruleset_is_an_error_only_when_asked_for() {
         let mut o = parse(args(&["--db", ":memory:"])).unwrap();
         o.ruleset = PathBuf::from("/nonexistent/default.json");
-        assert!(intake_state(&o, 1, "http://127.0.0.1:2").await.is_ok());
+        assert!(intake_state(&o, 1, "http://127.0.0.1:2", None)
+            .await
+            .is_ok());
         o.ruleset_given = true;
-        let e = intake_state(&o, 1, "http://127.0.0.1:2")
+        let e = intake_state(&o, 1, "http://127.0.0.1:2", None)
             .await
             .err()
             .unwrap();
         assert!(e.contains("check the --ruleset path"), "{e}");
+    }
+
+    #[test]
+    fn relay_config_is_an_option_with_a_value() {
+        assert!(parse(args(&[])).unwrap().relay_config.is_none());
+        let o = parse(args(&["--relay-config", "scripts/relay-demo.toml"])).unwrap();
+        assert_eq!(
+            o.relay_config,
+            Some(PathBuf::from("scripts/relay-demo.toml"))
+        );
+        assert_eq!(
+            parse(args(&["--relay-config"])).unwrap_err(),
+            "--relay-config needs a value"
+        );
+    }
+
+    /// The committed demo configuration, as `make run` uses it.
+    fn demo_config() -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/relay-demo.toml"
+        ))
+    }
+
+    fn demo_env(name: &str) -> Option<String> {
+        (name == "FRONTLINE_DEMO_DESK_KEY").then(|| "fake-freshdesk-api-key".to_string())
+    }
+
+    #[test]
+    fn a_bad_relay_config_is_reported_with_its_path_and_problems() {
+        let dir = std::env::temp_dir().join(format!("frontline-dev-relay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.toml");
+        let e = load_relay_config(&missing, &demo_env).err().unwrap();
+        assert!(
+            e.starts_with(&format!(
+                "cannot read the relay configuration {}",
+                missing.display()
+            )),
+            "{e}"
+        );
+        assert!(e.ends_with("check the --relay-config path"), "{e}");
+
+        let typo = dir.join("typo.toml");
+        std::fs::write(&typo, "[forward]\nbackof_base_ms = 1\n").unwrap();
+        let e = load_relay_config(&typo, &demo_env).err().unwrap();
+        assert!(e.contains("has 1 problem(s):"), "{e}");
+        assert!(
+            e.contains("\n  forward.backof_base_ms: unknown field `backof_base_ms`"),
+            "{e}"
+        );
+
+        // The demo file without its secret names the variable to set.
+        let e = load_relay_config(&demo_config(), &|_| None).err().unwrap();
+        assert!(
+            e.contains("destinations.demo.api_key: the environment variable FRONTLINE_DEMO_DESK_KEY is not set"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_demo_config_forwards_requests_to_the_fake_desk() {
+        use frontline_fakedesk::{Desk, FakeDesk};
+        let desk = FakeDesk::start(Desk::Freshdesk).await.unwrap();
+        // The demo file, pointed at this test's fake (run.sh does the same
+        // for another FRONTLINE_DESK_PORT).
+        let dir = std::env::temp_dir().join(format!("frontline-dev-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("relay-demo.toml");
+        let text = std::fs::read_to_string(demo_config())
+            .unwrap()
+            .replace("http://127.0.0.1:8082", &desk.url());
+        std::fs::write(&config, text).unwrap();
+        let forwarding = load_relay_config(&config, &demo_env).unwrap();
+        assert_eq!(forwarding.destinations.len(), 1);
+        assert_eq!(forwarding.destinations[0].0, "demo");
+        assert_eq!(forwarding.forward.backoff_base, Duration::from_millis(500));
+
+        let mut o = parse(args(&["--db", ":memory:"])).unwrap();
+        o.ruleset = PathBuf::from("/nonexistent/default.json");
+        let state = intake_state(&o, 45000, "http://127.0.0.1:45001", Some(forwarding))
+            .await
+            .unwrap();
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+        let forwarder = tokio::spawn(state.forwarder().run(stop.clone()));
+        let req = frontline_core::request::Request::example();
+        let post = Request::post("/intake")
+            .header("content-type", "application/json")
+            .header("idempotency-key", req.id.as_str())
+            .body(Body::from(serde_json::to_string(&req).unwrap()))
+            .unwrap();
+        let res = frontline_relay::router(state).oneshot(post).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let mut tickets = Vec::new();
+        for _ in 0..100 {
+            tickets = desk.tickets_for(&req.id);
+            if !tickets.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(tickets.len(), 1, "the fake desk got no ticket");
+        assert_eq!(tickets[0].subject, req.problem.title);
+        stop.notify_one();
+        let _ = forwarder.await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
