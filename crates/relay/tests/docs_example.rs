@@ -16,7 +16,7 @@ fn repo() -> PathBuf {
 /// mistype is reported as unset.
 fn env(name: &str) -> Option<String> {
     let value = match name {
-        "FRONTLINE_ADMIN_TOKEN" => "0123456789abcdef0123456789abcdef",
+        "FRONTLINE_ADMIN_TOKEN" | "FRONTLINE_POW_SECRET" => "0123456789abcdef0123456789abcdef",
         // The Standard Webhooks spec's own example key (24 bytes).
         "FRONTLINE_WEBHOOK_SECRET" => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         "FRESHDESK_API_KEY"
