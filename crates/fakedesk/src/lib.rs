@@ -365,6 +365,7 @@ fn router(shared: Shared) -> Router {
         Desk::Connectwise => connectwise::routes(),
     };
     desk.route("/", get(page::index))
+        .route("/page.css", get(page::css))
         .route("/_tickets", get(held))
         .route(
             "/_faults",

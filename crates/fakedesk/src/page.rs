@@ -23,11 +23,39 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A description as the help desk shows it: HTML ones (Freshdesk's) with
+/// their line breaks and entities turned back into text, to be escaped again.
+fn readable(description: &str) -> String {
+    if !description.contains("<br>")
+        && !description.contains("&lt;")
+        && !description.contains("&amp;")
+    {
+        return description.to_string();
+    }
+    description
+        .replace("<br>", "\n")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The page's stylesheet (a file, so the CSP needs no inline style).
+pub(crate) async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}\
+         pre{white-space:pre-wrap;background:#f4f4f4;padding:.75rem;border-radius:4px}",
+    )
+        .into_response()
+}
+
 pub(crate) async fn index(State(s): State<Shared>) -> Response {
     let tickets = s.select(|_| true);
     let name = s.desk.as_str();
     let mut html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fake {name}</title></head><body>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fake {name}</title><link rel=\"stylesheet\" href=\"/page.css\"></head><body>\
          <h1>Fake {name}: {} ticket(s)</h1>\
          <p>A local fake of the help desk's API, for tests and demos. Nothing leaves this machine.</p>",
         tickets.len()
@@ -42,7 +70,7 @@ pub(crate) async fn index(State(s): State<Shared>) -> Response {
             escape(&t.subject),
             escape(t.frontline_id.as_deref().unwrap_or("(none)")),
             escape(&t.priority),
-            escape(&t.description),
+            escape(&readable(&t.description)),
         ));
     }
     html.push_str("</body></html>");
@@ -51,7 +79,7 @@ pub(crate) async fn index(State(s): State<Shared>) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "no-store"),
