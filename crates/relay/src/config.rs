@@ -203,6 +203,28 @@ mod tests {
     }
 
     #[test]
+    fn the_database_password_stays_out_of_the_file() {
+        let env = |n: &str| (n == "PGPASS").then(|| "p@ss w:rd".to_string());
+        let file: RelayFile = toml::from_str(
+            "database = \"postgres://relay@db.internal:5432/frontline\"\ndatabase_password = { env = \"PGPASS\" }",
+        )
+        .unwrap();
+        let loaded = build(file, std::path::Path::new("."), &env).ok().unwrap();
+        let parsed: tokio_postgres::Config = loaded.config.database.parse().unwrap();
+        assert_eq!(parsed.get_password(), Some("p@ss w:rd".as_bytes()));
+        assert_eq!(parsed.get_user(), Some("relay"));
+        let file: RelayFile = toml::from_str("database_password = { env = \"PGPASS\" }").unwrap();
+        let e = build(file, std::path::Path::new("."), &env).err().unwrap();
+        assert_eq!(e[0].path, "database_password");
+        let file: RelayFile = toml::from_str(
+            "database = \"postgres://relay@db/f\"\ndatabase_password = { env = \"MISSING\" }",
+        )
+        .unwrap();
+        let e = build(file, std::path::Path::new("."), &env).err().unwrap();
+        assert!(e[0].message.contains("MISSING is not set"), "{e:?}");
+    }
+
+    #[test]
     fn urls_are_http_without_credentials() {
         assert!(check_url("u", "https://acme.freshdesk.com").is_ok());
         assert!(check_url("u", "ftp://x")
@@ -231,6 +253,10 @@ pub struct RelayFile {
     /// `postgres://user@host:port/db`.
     #[serde(default = "default_database")]
     pub database: String,
+    /// The PostgreSQL password, kept out of the URL and the file:
+    /// `{ env = "…" }` or `{ file = "…" }`.
+    #[serde(default)]
+    pub database_password: Option<SecretRef>,
     /// The partner's ruleset, to re-check each request's decision.
     #[serde(default)]
     pub ruleset: Option<PathBuf>,
@@ -394,6 +420,35 @@ pub fn build(
             ));
             String::new()
         }
+    };
+    let database = match (&file.database_password, database.starts_with("postgres")) {
+        (None, _) => database,
+        (Some(_), false) => {
+            problems.push(ConfigProblem::new(
+                "database_password",
+                "only a postgres:// database takes a password",
+            ));
+            database
+        }
+        (Some(r), true) => match r.resolve_with("database_password", env) {
+            Ok(secret) => match reqwest::Url::parse(&database) {
+                Ok(mut url) if url.password().is_none() => {
+                    let _ = url.set_password(Some(secret.expose()));
+                    url.to_string()
+                }
+                _ => {
+                    problems.push(ConfigProblem::new(
+                        "database_password",
+                        "the database URL already holds a password (or is not a URL): remove it from the URL",
+                    ));
+                    database
+                }
+            },
+            Err(e) => {
+                problems.push(e);
+                database
+            }
+        },
     };
     let ruleset = match &file.ruleset {
         Some(p) => match crate::cli::load_ruleset(&base.join(p), str::to_owned) {

@@ -25,7 +25,8 @@ fn env(name: &str) -> Option<String> {
         | "ZAMMAD_TOKEN"
         | "CONNECTWISE_PRIVATE_KEY"
         | "CONNECTWISE_CLIENT_ID"
-        | "SMTP_PASSWORD" => "a-secret-value",
+        | "SMTP_PASSWORD"
+        | "FRONTLINE_DATABASE_PASSWORD" => "a-secret-value",
         _ => return None,
     };
     Some(value.to_string())
