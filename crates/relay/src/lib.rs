@@ -297,6 +297,9 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([
                     header::CONTENT_TYPE,
                     HeaderName::from_static("idempotency-key"),
+                    // The portal's anti-spam signals (frontline_core::adapters::signal_headers).
+                    HeaderName::from_static("frontline-trap"),
+                    HeaderName::from_static("frontline-elapsed-ms"),
                 ])
                 .max_age(std::time::Duration::from_secs(600)),
         );
