@@ -727,7 +727,7 @@ fn validate_contact(c: &mut Ctx<'_>) {
         if !(https_ok(url) || is_loopback_http(url)) {
             c.report.error(
                 "$.intake.events_url",
-                format!("\"{url}\" is not https; use https (plain http is only allowed on loopback, for development), or remove events_url to send no events"),
+                format!("\"{url}\" is not https (or http on loopback)"),
             );
         }
     }
