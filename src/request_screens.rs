@@ -227,10 +227,12 @@ pub fn RequestFormView(outcome: Outcome) -> impl IntoView {
             <TextField field=Field::Email label=l.t(Key::LabelEmail).into() kind="email" autocomplete="email" get=|f| &f.email set=|f, v| f.email = v errors />
             <TextField field=Field::Company label=l.t(Key::LabelCompany).into() autocomplete="organization" get=|f| &f.company set=|f, v| f.company = v errors />
             // The honeypot: off-screen, hidden from assistive technology and
-            // out of the tab order, so people never meet it.
+            // out of the tab order, so people never meet it. Its label's text
+            // is a block: a wholly static element is built from an HTML
+            // template, code (and imports) nothing else here needs.
             <div class="fl-trap" aria-hidden="true">
-                <label for="fl-website">"Website"</label>
-                <input id="fl-website" name="website" type="text" tabindex="-1" autocomplete="off"
+                <label for="fl-website">{"Website"}</label>
+                <input id="fl-website" class="fl-input" name="website" type="text" tabindex="-1" autocomplete="off"
                     node_ref=trap prop:value=TRAP.with_borrow(String::clone) />
             </div>
             <fieldset class="fl-fieldset" data-testid="field-severity">
