@@ -59,7 +59,7 @@ pub fn mount(m: Mount) -> WizardHandle {
         from_history.clone(),
         history_moves.clone(),
     );
-    let frame = m.frame;
+    let (frame, opened) = (m.frame, Opened(m.opened_at));
     let (rules, handover) = (m.rules, m.handover);
     // The ruleset's hash is for requests: computed when the browser is
     // idle, so that neither the step drawn now nor the first answer waits
@@ -70,6 +70,7 @@ pub fn mount(m: Mount) -> WizardHandle {
     });
     let mounted = leptos::mount::mount_to(target, move || {
         provide_context(UiLocale(l.into()));
+        provide_context(opened);
         let frame = StoredValue::new_local(frame);
         view! { <Wizard rules handover frame journey=j.into() prefill=p.into() from_history=h history_moves=hm /> }
     });
@@ -92,6 +93,11 @@ pub fn mount(m: Mount) -> WizardHandle {
         }),
     }
 }
+
+/// When the portal opened (`Date.now()`, ms), for the request's
+/// `Frontline-Elapsed-Ms`.
+#[derive(Clone, Copy)]
+pub struct Opened(pub f64);
 
 /// The customer's UI language, shared with every screen.
 #[derive(Clone, Copy)]
@@ -296,6 +302,12 @@ fn Wizard(
             }
         });
     }
+    // Anonymous funnel events, if the partner asks for them.
+    let funnel = rules.intake.events_url.is_some();
+    if let Some(url) = &rules.intake.events_url {
+        crate::funnel::start(url, &rules.id);
+        on_cleanup(crate::funnel::stop);
+    }
     let screen = Memo::new(move |_| journey.with(|j| j.screen(&rules)));
     let stage = Memo::new(move |_| screen.with(Screen::stage));
     // The welcome screen and the progress indicator are the frame's.
@@ -328,7 +340,15 @@ fn Wizard(
         if matches!(current, Screen::Step(Step::Outcome(_))) {
             crate::dom::when_idle(move || request_part.load());
         }
+        let (arrived, leaving) = match funnel {
+            true => journey.with_untracked(|j| current.funnel(&j.transcript)),
+            false => (None, None),
+        };
+        crate::funnel::at(leaving);
         if previous.is_some_and(|p| p != current) {
+            if let Some(event) = arrived {
+                crate::funnel::record(event);
+            }
             if let Some((name, detail)) = event_for(&current) {
                 if let Some(target) = body.get_untracked() {
                     emit(&target, name, &detail);

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event};
+use web_sys::{Element, Event, EventTarget};
 
 thread_local! {
     /// The page's document, looked up once: each lookup is two calls into
@@ -55,7 +55,7 @@ pub fn replace(parent: &Element, child: &Element) {
 }
 
 /// One listener: where, on what, and the Rust closure JavaScript calls.
-type Listener = (Element, &'static str, Closure<dyn FnMut(Event)>);
+type Listener = (EventTarget, &'static str, Closure<dyn FnMut(Event)>);
 
 /// Event listeners, removed together when dropped: the listeners of one
 /// drawing, dropped when it is drawn again or the portal is removed.
@@ -64,7 +64,12 @@ pub struct Listeners(Vec<Listener>);
 
 impl Listeners {
     /// Calls `f` on each `event` at `target`.
-    pub fn on(&mut self, target: &Element, event: &'static str, f: impl FnMut(Event) + 'static) {
+    pub fn on(
+        &mut self,
+        target: &EventTarget,
+        event: &'static str,
+        f: impl FnMut(Event) + 'static,
+    ) {
         let closure = Closure::<dyn FnMut(Event)>::new(f);
         let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
         self.0.push((target.clone(), event, closure));

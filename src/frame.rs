@@ -109,6 +109,9 @@ pub struct Mount {
     pub prefill: Option<Prefill>,
     /// The frame, for the wizard to tell it what it shows.
     pub frame: FrameLink,
+    /// When the portal opened (`Date.now()`, ms): a request says how long
+    /// after it the customer pressed "Send" (`Frontline-Elapsed-Ms`).
+    pub opened_at: f64,
 }
 
 /// The wizard part's entry: mounts the wizard (see `crate::app`).
@@ -147,6 +150,8 @@ impl FrameLink {
 /// A mounted portal: the frame, and the wizard once loaded.
 pub struct Portal {
     me: Weak<Portal>,
+    /// When it opened (`Date.now()`, ms).
+    opened_at: f64,
     portal: Element,
     bar: Element,
     /// Loading line, help, progress, live region and the welcome body.
@@ -275,6 +280,7 @@ impl Portal {
         attr(&portal, "data-testid", "portal");
         let this = Rc::new_cyclic(|me| Portal {
             me: me.clone(),
+            opened_at: js_sys::Date::now(),
             bar: el("header", "fl-portal__bar"),
             content: el("div", "fl-portal__content"),
             help: el("p", "fl-help"),
@@ -506,6 +512,7 @@ impl Portal {
             handover,
             prefill,
             frame: link,
+            opened_at: self.opened_at,
         });
         self.state.borrow_mut().wizard = Wizard::Mounted(handle);
         // The wait for it goes (the wizard shows the step). The welcome

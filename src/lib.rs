@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod dom;
 pub mod format;
 pub mod frame;
+pub mod funnel;
 pub mod host;
 pub mod i18n;
 pub mod part;

@@ -1,7 +1,9 @@
 //! The request's screens: the form, the review, and its delivery (sent,
 //! queued or refused). Customer text is always rendered as text.
 
-use frontline_core::adapters::{delivery_for, mailto_for, plain_text, Delivery};
+use std::cell::RefCell;
+
+use frontline_core::adapters::{delivery_with_signals, mailto_for, plain_text, Delivery};
 use frontline_core::outbox::{Fallback, State};
 use frontline_core::{price_for, Outcome, PriceModel};
 use leptos::prelude::*;
@@ -18,6 +20,12 @@ use crate::wizard::{Journey, Receipt};
 /// The input types of the request form beyond plain text, styled ahead of
 /// it when the request part arrives (`crate::dom::warm_up_inputs`).
 pub const INPUT_TYPES: &[&str] = &["email", "datetime-local", "tel"];
+
+thread_local! {
+    /// What the form's honeypot held when the customer went on to the
+    /// review (people never see it; a bot filling every field fills it).
+    static TRAP: RefCell<String> = const { RefCell::new(String::new()) };
+}
 
 fn use_courier() -> Courier {
     crate::request_part::use_request_part()
@@ -195,7 +203,12 @@ pub fn RequestFormView(outcome: Outcome) -> impl IntoView {
         })
         .collect_view();
     let summary = NodeRef::<leptos::html::P>::new();
+    let trap = NodeRef::<leptos::html::Input>::new();
     let on_continue = move |_| {
+        // Read from the page, not from input events: a script may set it.
+        if let Some(input) = trap.get_untracked() {
+            TRAP.set(input.value());
+        }
         tried.set(true);
         if all_problems.with_untracked(Vec::is_empty) {
             journey.update(Journey::review);
@@ -213,6 +226,15 @@ pub fn RequestFormView(outcome: Outcome) -> impl IntoView {
             <TextField field=Field::Name label=l.t(Key::LabelName).into() autocomplete="name" get=|f| &f.name set=|f, v| f.name = v errors />
             <TextField field=Field::Email label=l.t(Key::LabelEmail).into() kind="email" autocomplete="email" get=|f| &f.email set=|f, v| f.email = v errors />
             <TextField field=Field::Company label=l.t(Key::LabelCompany).into() autocomplete="organization" get=|f| &f.company set=|f, v| f.company = v errors />
+            // The honeypot: off-screen, hidden from assistive technology and
+            // out of the tab order, so people never meet it. Its label's text
+            // is a block: a wholly static element is built from an HTML
+            // template, code (and imports) nothing else here needs.
+            <div class="fl-trap" aria-hidden="true">
+                <label for="fl-website">{"Website"}</label>
+                <input id="fl-website" class="fl-input" name="website" type="text" tabindex="-1" autocomplete="off"
+                    node_ref=trap prop:value=TRAP.with_borrow(String::clone) />
+            </div>
             <fieldset class="fl-fieldset" data-testid="field-severity">
                 <legend class="fl-field__label">{l.t(Key::LabelSeverity)}</legend>
                 {severities}
@@ -277,7 +299,10 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     // Storage refused the request: the e-mail fallback, carrying it.
     let not_saved = RwSignal::new(None::<String>);
+    let opened = use_context::<crate::app::Opened>();
     let send = move |_| {
+        // Whole milliseconds from the portal's opening to this press.
+        let elapsed = opened.map_or(0, |o| (js_sys::Date::now() - o.0).max(0.0) as u64);
         let now = clock::now();
         let zone = clock::customer_zone_named();
         let id = new_id();
@@ -309,7 +334,8 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
             reference: None,
             sent: false,
         };
-        match delivery_for(&request, &rules.intake) {
+        let trap = TRAP.with_borrow(String::clone);
+        match delivery_with_signals(&request, &rules.intake, &trap, elapsed) {
             Ok(Delivery::Http(call)) => match courier.submit(
                 &id,
                 call,
@@ -319,7 +345,10 @@ pub fn ReviewView(outcome: Outcome) -> impl IntoView {
                     text: receipt.text.clone(),
                 },
             ) {
-                Ok(()) => journey.update(|j| j.submitted(&id, receipt)),
+                Ok(()) => {
+                    TRAP.take();
+                    journey.update(|j| j.submitted(&id, receipt));
+                }
                 Err(SubmitError::NotSaved) => {
                     not_saved.set(Some(receipt.mailto));
                     problem.set(Some(l.t(Key::NotSaved).to_owned()));
@@ -404,6 +433,14 @@ pub fn DeliveryView(id: String) -> impl IntoView {
                 && previous.as_ref().map(|p| p.as_ref().map(|e| e.0))
                     != Some(event.as_ref().map(|e| e.0))
             {
+                if event.as_ref().is_some_and(|e| e.0 == "submitted") {
+                    use frontline_core::funnel::{Event, EventType};
+                    crate::funnel::record(journey.with_untracked(|j| {
+                        let t = &j.transcript;
+                        Event::new(EventType::Submitted)
+                            .problem(t.product.as_deref(), t.kind.as_deref())
+                    }));
+                }
                 if let (Some((name, detail)), Some(target)) =
                     (&event, source.and_then(|s| s.0.get_untracked()))
                 {

@@ -4,6 +4,7 @@
 //! transcript); the screen to show is computed from it by the rules core.
 //! Going back is undoing the last choice. No web types: tested natively.
 
+use frontline_core::funnel::{Event, EventType};
 use frontline_core::{evaluate, EvalError, Outcome, Ruleset, Step, Transcript};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +126,59 @@ impl Screen {
             Screen::Step(Step::Resolved { .. } | Step::Outcome(_)) => Stage::Answer,
             Screen::Form(_) | Screen::Review(_) => Stage::Request,
             Screen::Delivery { .. } => Stage::Sent,
+        }
+    }
+}
+
+impl Screen {
+    /// The funnel's view of this screen (`frontline.events/v1`, sent when
+    /// the ruleset sets `intake.events_url`), for a journey whose product
+    /// and kind are `t`'s: the event for arriving here (at the moments the
+    /// host page gets its `frontline:*` events), and the `abandoned` event
+    /// should the page be hidden here. Ids of the ruleset only, never what
+    /// the customer typed.
+    pub fn funnel(&self, t: &Transcript) -> (Option<Event>, Option<Event>) {
+        let (product, kind) = (t.product.as_deref(), t.kind.as_deref());
+        let step = |stage: &str| Event::new(EventType::Step).stage(stage);
+        let left = |stage: &str| {
+            Some(
+                Event::new(EventType::Abandoned)
+                    .stage(stage)
+                    .problem(product, kind),
+            )
+        };
+        match self {
+            Screen::Step(Step::ChooseProduct { .. }) => (Some(step("product")), left("product")),
+            Screen::Step(Step::ChooseKind { product, .. }) => (
+                Some(step("problem").problem(Some(product), None)),
+                left("problem"),
+            ),
+            Screen::Step(Step::Ask { node }) => (
+                Some(step("diagnosis").problem(product, kind).node(node)),
+                left("diagnosis"),
+            ),
+            Screen::Step(Step::Resolved { node }) => (
+                Some(
+                    Event::new(EventType::Resolved)
+                        .problem(product, kind)
+                        .node(node),
+                ),
+                None,
+            ),
+            Screen::Step(Step::Outcome(o)) => (
+                Some(
+                    Event::new(EventType::Escalated)
+                        .problem(Some(&o.product), Some(&o.kind))
+                        .handler(o.handler.as_str()),
+                ),
+                left("outcome"),
+            ),
+            Screen::Form(_) => (
+                Some(step("request").problem(product, kind)),
+                left("request"),
+            ),
+            Screen::Review(_) => (Some(step("review").problem(product, kind)), left("review")),
+            Screen::Welcome | Screen::Delivery { .. } | Screen::Broken(_) => (None, None),
         }
     }
 }
@@ -503,6 +557,87 @@ mod tests {
         j.choose_kind("billing");
         j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
         j
+    }
+
+    #[test]
+    fn the_funnel_sees_ids_at_each_screen_and_nothing_typed() {
+        let rules = rules();
+        let mut j = Journey::default();
+        let mut seen = Vec::new();
+        let mut look = |j: &Journey| {
+            let (arrived, left) = j.screen(&rules).funnel(&j.transcript);
+            seen.push((
+                arrived.map(|e| e.to_json()).unwrap_or_default(),
+                left.map(|e| e.to_json()).unwrap_or_default(),
+            ));
+        };
+        look(&j);
+        j.start();
+        look(&j);
+        j.choose_product("m365");
+        look(&j);
+        j.choose_kind("billing");
+        look(&j);
+        j.answer("billing-what", "dispute", "2026-11-23T10:00:00Z");
+        look(&j);
+        j.write_request();
+        j.form.name = "Ada Lovelace".into();
+        j.form.description = "Invoice 42".into();
+        look(&j);
+        j.review();
+        look(&j);
+        j.submitted("0f8fad5b-d9cb-469f-a165-70867728950e", Receipt::default());
+        look(&j);
+        let pb = r#""product":"m365","kind":"billing""#;
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let expected = vec![
+            p("", ""),
+            p(
+                r#"{"type":"step","stage":"product"}"#,
+                r#"{"type":"abandoned","stage":"product"}"#,
+            ),
+            p(
+                r#"{"type":"step","stage":"problem","product":"m365"}"#,
+                r#"{"type":"abandoned","stage":"problem","product":"m365"}"#,
+            ),
+            p(
+                &format!(r#"{{"type":"step","stage":"diagnosis",{pb},"node":"billing-what"}}"#),
+                &format!(r#"{{"type":"abandoned","stage":"diagnosis",{pb}}}"#),
+            ),
+            p(
+                &format!(r#"{{"type":"escalated",{pb},"handler":"vendor_commercial"}}"#),
+                &format!(r#"{{"type":"abandoned","stage":"outcome",{pb}}}"#),
+            ),
+            p(
+                &format!(r#"{{"type":"step","stage":"request",{pb}}}"#),
+                &format!(r#"{{"type":"abandoned","stage":"request",{pb}}}"#),
+            ),
+            p(
+                &format!(r#"{{"type":"step","stage":"review",{pb}}}"#),
+                &format!(r#"{{"type":"abandoned","stage":"review",{pb}}}"#),
+            ),
+            p("", ""),
+        ];
+        assert_eq!(seen, expected);
+        // A problem the self-help solved: "resolved", and leaving then is
+        // no abandonment.
+        let mut j = Journey::default();
+        j.start();
+        j.choose_product("m365");
+        j.choose_kind("technical");
+        for (node, answer) in [
+            ("m365-health", "none"),
+            ("m365-symptom", "mailbox-full"),
+            ("step-mailbox-full", "fixed"),
+        ] {
+            j.answer(node, answer, "2026-11-23T10:00:00Z");
+        }
+        let (arrived, left) = j.screen(&rules).funnel(&j.transcript);
+        assert_eq!(
+            arrived.unwrap().to_json(),
+            r#"{"type":"resolved","product":"m365","kind":"technical","node":"step-mailbox-full"}"#
+        );
+        assert_eq!(left, None);
     }
 
     #[test]

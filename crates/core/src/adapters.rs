@@ -30,6 +30,7 @@
 //!     headers: Default::default(),
 //!     zendesk_fields: vec![],
 //!     form_fields: vec![],
+//!     events_url: None,
 //! };
 //! let req = Request::example();
 //! match delivery_for(&req, &intake).unwrap() {
@@ -374,6 +375,64 @@ pub fn delivery_for(req: &Request, intake: &Intake) -> Result<Delivery, AdapterE
         body,
         content_type: content_type.into(),
     }))
+}
+
+/// The header carrying the honeypot field's value, when a bot filled it.
+pub const TRAP_HEADER: &str = "Frontline-Trap";
+
+/// The header carrying the whole milliseconds from the portal's opening to
+/// the customer pressing "Send".
+pub const ELAPSED_HEADER: &str = "Frontline-Elapsed-Ms";
+
+/// The longest honeypot value [`signal_headers`] sends.
+pub const MAX_TRAP_CHARS: usize = 200;
+
+/// The anti-spam signals for the partner's relay, as headers:
+/// [`TRAP_HEADER`] with the honeypot field's value (only when it is not
+/// blank: people never see the field), and [`ELAPSED_HEADER`] with
+/// `elapsed_ms`. The trap's value is made a safe header value: trimmed,
+/// cut to [`MAX_TRAP_CHARS`] characters, and every character outside
+/// printable ASCII, `%` included, percent-encoded as UTF-8 (a browser
+/// refuses a header value beyond Latin-1, which would stop the request).
+pub fn signal_headers(trap: &str, elapsed_ms: u64) -> Vec<(String, String)> {
+    let mut headers = Vec::new();
+    let trap = trap.trim();
+    if !trap.is_empty() {
+        let mut value = String::new();
+        for c in trap.chars().take(MAX_TRAP_CHARS) {
+            if (c.is_ascii_graphic() && c != '%') || c == ' ' {
+                value.push(c);
+            } else {
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    push_byte_escaped(b, &mut value);
+                }
+            }
+        }
+        headers.push((TRAP_HEADER.to_string(), value));
+    }
+    headers.push((ELAPSED_HEADER.to_string(), elapsed_ms.to_string()));
+    headers
+}
+
+/// [`delivery_for`], with the anti-spam [`signal_headers`] added to the
+/// `json` adapter's call, after every other header (and in place of a
+/// ruleset header of the same name). Other adapters post to third parties,
+/// whose CORS preflight would refuse unknown headers: their calls are
+/// [`delivery_for`]'s.
+pub fn delivery_with_signals(
+    req: &Request,
+    intake: &Intake,
+    trap: &str,
+    elapsed_ms: u64,
+) -> Result<Delivery, AdapterError> {
+    let mut delivery = delivery_for(req, intake)?;
+    if let (IntakeAdapter::Json, Delivery::Http(call)) = (intake.adapter, &mut delivery) {
+        call.headers.retain(|(name, _)| {
+            !name.eq_ignore_ascii_case(TRAP_HEADER) && !name.eq_ignore_ascii_case(ELAPSED_HEADER)
+        });
+        call.headers.extend(signal_headers(trap, elapsed_ms));
+    }
+    Ok(delivery)
 }
 
 pub(crate) fn adapter_name(a: IntakeAdapter) -> &'static str {

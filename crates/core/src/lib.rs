@@ -30,6 +30,7 @@
 pub mod adapters;
 pub mod cond;
 pub mod eval;
+pub mod funnel;
 pub mod hash;
 pub mod hours;
 pub mod json;

@@ -723,6 +723,14 @@ fn validate_contact(c: &mut Ctx<'_>) {
         };
         c.report.error("$.intake.url", msg);
     }
+    if let Some(url) = &r.intake.events_url {
+        if !(https_ok(url) || is_loopback_http(url)) {
+            c.report.error(
+                "$.intake.events_url",
+                format!("\"{url}\" is not https (or http on loopback)"),
+            );
+        }
+    }
     for name in r.intake.headers.keys() {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             c.report.error(

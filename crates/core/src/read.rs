@@ -572,6 +572,7 @@ fn intake(rd: &mut Reader, v: &Value, path: &str) -> Option<Intake> {
             headers: smap,
             zendesk_fields: olist(zendesk_field),
             form_fields: olist(form_field),
+            events_url: os,
         }
     )
 }

@@ -389,6 +389,12 @@ pub struct Intake {
     /// Form fields to send, in order (adapter `form`): `[{"name": "your-name", "field": "name"}]`; empty: every request field under its own name.
     #[serde(default)]
     pub form_fields: Vec<crate::adapters::FormField>,
+    /// Where the portal sends anonymous funnel events (`frontline.events/v1`:
+    /// steps, resolved, escalated, submitted, abandoned; never what the
+    /// customer typed), with `navigator.sendBeacon`: https, or http on
+    /// loopback. Absent: no event is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_url: Option<String>,
 }
 
 /// Intake adapter.

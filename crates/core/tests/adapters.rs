@@ -13,6 +13,7 @@ fn intake(adapter: IntakeAdapter, url: &str) -> Intake {
         headers: BTreeMap::new(),
         zendesk_fields: vec![],
         form_fields: vec![],
+        events_url: None,
     }
 }
 
@@ -555,4 +556,85 @@ fn a_price_amount_that_disagrees_with_its_minor_units_is_refused() {
     r.price.as_mut().unwrap().currency = Some("EUX".into());
     let paths: Vec<String> = r.validate().into_iter().map(|p| p.path).collect();
     assert_eq!(paths, ["$.price.currency", "$.price.amount"]);
+}
+
+#[test]
+fn the_json_call_carries_the_anti_spam_signals_after_every_other_header() {
+    let mut i = intake(IntakeAdapter::Json, "https://support.example.com/intake");
+    i.headers.insert("X-Portal".into(), "northwind".into());
+    i.headers.insert("frontline-trap".into(), "forged".into()); // ours win
+    let req = Request::example();
+    let h = http(delivery_with_signals(&req, &i, "", 12_345).unwrap());
+    let plain = http(delivery_for(&req, &i).unwrap());
+    // Nothing typed in the honeypot: no trap header, only the time.
+    let mut expected: Vec<_> = plain
+        .headers
+        .iter()
+        .filter(|(n, _)| n != "frontline-trap")
+        .cloned()
+        .collect();
+    expected.push((ELAPSED_HEADER.into(), "12345".into()));
+    assert_eq!(h.headers, expected);
+    assert_eq!((h.body, h.url), (plain.body, plain.url));
+
+    let h = http(delivery_with_signals(&req, &i, "  https://spam.example  ", 800).unwrap());
+    let tail: Vec<_> = h.headers[h.headers.len() - 2..].to_vec();
+    assert_eq!(
+        tail,
+        vec![
+            (
+                "Frontline-Trap".to_string(),
+                "https://spam.example".to_string()
+            ),
+            ("Frontline-Elapsed-Ms".to_string(), "800".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn other_adapters_carry_no_signal_a_third_party_would_refuse() {
+    let req = Request::example();
+    for (adapter, url) in [
+        (
+            IntakeAdapter::Zendesk,
+            "https://partner.zendesk.com/api/v2/requests",
+        ),
+        (IntakeAdapter::Form, "https://partner.example/contact.php"),
+        (IntakeAdapter::Email, "mailto:support@partner.example"),
+    ] {
+        let i = intake(adapter, url);
+        assert_eq!(
+            delivery_with_signals(&req, &i, "bot", 5).unwrap(),
+            delivery_for(&req, &i).unwrap(),
+            "{adapter:?}"
+        );
+    }
+}
+
+#[test]
+fn a_trap_value_is_always_a_header_value_a_browser_sends() {
+    let value = |trap: &str| {
+        signal_headers(trap, 0)
+            .into_iter()
+            .find(|(n, _)| n == TRAP_HEADER)
+            .map(|(_, v)| v)
+    };
+    assert_eq!(value(""), None);
+    assert_eq!(value(" \t "), None);
+    assert_eq!(value("a b"), Some("a b".into()));
+    // Line breaks, non-ASCII and '%' percent-encoded (UTF-8), so that
+    // `Headers.set` never throws and the request is never stopped.
+    assert_eq!(value("x\r\ny"), Some("x%0D%0Ay".into()));
+    assert_eq!(value("Zoë 100%"), Some("Zo%C3%AB 100%25".into()));
+    assert_eq!(value("😀"), Some("%F0%9F%98%80".into()));
+    let long = value(&"w".repeat(5000)).unwrap();
+    assert_eq!(long.len(), MAX_TRAP_CHARS);
+    for trap in ["\u{0}\u{7f}é\n", "中文", "ok"] {
+        let v = value(trap).unwrap();
+        assert!(v.bytes().all(|b| (0x20..0x7f).contains(&b)), "{v:?}");
+    }
+    assert_eq!(
+        signal_headers("", 7),
+        vec![(ELAPSED_HEADER.to_string(), "7".to_string())]
+    );
 }

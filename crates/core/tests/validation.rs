@@ -380,6 +380,35 @@ fn an_intake_url_must_be_https_except_on_loopback() {
 }
 
 #[test]
+fn an_events_url_is_optional_and_must_be_https_except_on_loopback() {
+    let rules = load(DEFAULT).unwrap();
+    assert_eq!(
+        rules.intake.events_url, None,
+        "the default ruleset sends no event"
+    );
+    let p =
+        problems_after(|v| v["intake"]["events_url"] = json!("http://stats.example.com/events"));
+    assert_has(&p, Level::Error, "$.intake.events_url", "is not https");
+    let p = problems_after(|v| v["intake"]["events_url"] = json!("events"));
+    assert_has(&p, Level::Error, "$.intake.events_url", "is not https");
+    let p = problems_after(|v| v["intake"]["events_url"] = json!(42));
+    assert_has(&p, Level::Error, "$.intake.events_url", "string");
+    for ok in [
+        "https://support.example.com/events",
+        "http://127.0.0.1:8081/events",
+        "http://[::1]:9/events",
+    ] {
+        let mut v = default_value();
+        v["intake"]["events_url"] = json!(ok);
+        let (rules, report) = load_with_report(&v.to_string());
+        assert!(report.problems.is_empty(), "{ok}: {:?}", report.problems);
+        assert_eq!(rules.unwrap().intake.events_url.as_deref(), Some(ok));
+    }
+    let p = problems_after(|v| v["intake"]["events_url"] = json!(null));
+    assert!(p.is_empty(), "null is absent: {p:?}");
+}
+
+#[test]
 fn secrets_are_found_by_key_name() {
     let p = problems_after(|v| {
         v["intake"]["headers"] = json!({"Authorization": "xyz", "X-Api-Key": "abc"})

@@ -304,6 +304,20 @@ mod tests {
     }
 
     #[test]
+    fn the_headers_are_the_ones_the_portal_sends() {
+        use frontline_core::adapters as a;
+        assert!(TRAP_HEADER.eq_ignore_ascii_case(a::TRAP_HEADER));
+        assert!(ELAPSED_HEADER.eq_ignore_ascii_case(a::ELAPSED_HEADER));
+        let sent = a::signal_headers("bot", 1234);
+        assert!(sent
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(TRAP_HEADER) && v == "bot"));
+        assert!(sent
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(ELAPSED_HEADER) && v == "1234"));
+    }
+
+    #[test]
     fn the_honeypot_and_the_fill_time_hold_a_request() {
         let abuse = Abuse::default();
         assert_eq!(held_reason(&HeaderMap::new(), &abuse), None);

@@ -15,46 +15,12 @@
 //! customer was, never what they typed, and no identifier of any kind.
 //! Anything else is refused (400), so nothing personal can be slipped in.
 
-use serde::Deserialize;
+use frontline_core::funnel::{Batch, EventType, EVENTS_SCHEMA, MAX_EVENTS_PER_PAGE, STAGES};
 
 use crate::store::EventKey;
 
-/// The `schema` of an events body.
-pub const EVENTS_SCHEMA: &str = "frontline.events/v1";
 /// The largest events body accepted.
 pub const MAX_EVENTS_BYTES: usize = 16 * 1024;
-/// The most events in one body.
-pub const MAX_EVENTS: usize = 100;
-
-/// The event types.
-pub const TYPES: [&str; 5] = ["step", "resolved", "escalated", "submitted", "abandoned"];
-/// The stages of `step` and `abandoned` events.
-pub const STAGES: [&str; 5] = ["product", "problem", "diagnosis", "request", "review"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Body {
-    schema: String,
-    ruleset: String,
-    events: Vec<Event>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    stage: Option<String>,
-    #[serde(default)]
-    product: Option<String>,
-    #[serde(default, rename = "kind")]
-    problem: Option<String>,
-    #[serde(default)]
-    node: Option<String>,
-    #[serde(default)]
-    handler: Option<String>,
-}
 
 /// An id as rulesets write them: 1 to 64 letters, digits, `-`, `_`, `.`.
 fn is_id(s: &str) -> bool {
@@ -66,8 +32,10 @@ fn is_id(s: &str) -> bool {
 /// The ruleset id and the events of a body, or what is wrong, with its
 /// JSON path.
 pub fn parse(text: &str) -> Result<(String, Vec<EventKey>), (String, String)> {
+    // The portal's own format (frontline_core::funnel), read with the path
+    // of what is wrong, then held to ids only.
     let mut de = serde_json::Deserializer::from_str(text);
-    let body: Body = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let body: Batch = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let p = e.path().to_string();
         (
             if p == "." {
@@ -84,20 +52,18 @@ pub fn parse(text: &str) -> Result<(String, Vec<EventKey>), (String, String)> {
     if !is_id(&body.ruleset) {
         return Err(("$.ruleset".into(), "the ruleset's id".into()));
     }
-    if body.events.len() > MAX_EVENTS {
+    if body.events.len() > MAX_EVENTS_PER_PAGE {
         return Err((
             "$.events".into(),
-            format!("at most {MAX_EVENTS} events in one body"),
+            format!("at most {MAX_EVENTS_PER_PAGE} events in one body"),
         ));
     }
     let mut keys = Vec::with_capacity(body.events.len());
     for (i, e) in body.events.into_iter().enumerate() {
         let at = |f: &str| format!("$.events[{i}].{f}");
-        if !TYPES.contains(&e.kind.as_str()) {
-            return Err((at("type"), format!("one of {}", TYPES.join(", "))));
-        }
+        let kind = e.event.as_str();
         let stage = e.stage.unwrap_or_default();
-        let needs_stage = matches!(e.kind.as_str(), "step" | "abandoned");
+        let needs_stage = matches!(e.event, EventType::Step | EventType::Abandoned);
         if needs_stage == stage.is_empty()
             || (!stage.is_empty() && !STAGES.contains(&stage.as_str()))
         {
@@ -106,10 +72,7 @@ pub fn parse(text: &str) -> Result<(String, Vec<EventKey>), (String, String)> {
                 if needs_stage {
                     format!("one of {}", STAGES.join(", "))
                 } else {
-                    format!(
-                        "only step and abandoned events have a stage, not {}",
-                        e.kind
-                    )
+                    format!("only step and abandoned events have a stage, not {kind}")
                 },
             ));
         }
@@ -125,10 +88,10 @@ pub fn parse(text: &str) -> Result<(String, Vec<EventKey>), (String, String)> {
         };
         let key = EventKey {
             product: id("product", e.product)?,
-            problem: id("kind", e.problem)?,
+            problem: id("kind", e.kind)?,
             node: id("node", e.node)?,
             handler: id("handler", e.handler)?,
-            kind: e.kind,
+            kind: kind.to_string(),
             stage,
         };
         if !key.handler.is_empty() && key.kind != "escalated" {

@@ -348,6 +348,7 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([
                     header::CONTENT_TYPE,
                     HeaderName::from_static("idempotency-key"),
+                    // The portal's anti-spam signals (frontline_core::adapters::signal_headers).
                     HeaderName::from_static(abuse::TRAP_HEADER),
                     HeaderName::from_static(abuse::ELAPSED_HEADER),
                     HeaderName::from_static(abuse::POW_HEADER),
