@@ -59,7 +59,7 @@ tally_cargo "wasm-bindgen-test" "${PIPESTATUS[0]}" "$LOGS/wasm-test.log"
 
 step "3/4 end-to-end tests in headless Chromium (Playwright)"
 if scripts/build.sh 2>&1 | tee "$LOGS/build.log" && [ "${PIPESTATUS[0]}" -eq 0 ] &&
-   cargo build --release --quiet -p frontline-devserver 2>&1 | tee -a "$LOGS/build.log" && [ "${PIPESTATUS[0]}" -eq 0 ]; then
+   cargo build --release --quiet -p frontline-devserver -p frontline-fakedesk 2>&1 | tee -a "$LOGS/build.log" && [ "${PIPESTATUS[0]}" -eq 0 ]; then
   node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" \
