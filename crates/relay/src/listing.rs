@@ -86,7 +86,11 @@ fn job_cell(j: &JobView) -> String {
         }
     }
     if j.attempts > 0 && j.state != JobState::Done {
-        t.push_str(&format!(" <small>after {} attempt(s)</small>", j.attempts));
+        let n = j.attempts;
+        t.push_str(&format!(
+            " <small>after {n} attempt{}</small>",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if let Some(e) = j
         .last_error
