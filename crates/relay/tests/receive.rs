@@ -424,8 +424,8 @@ async fn cors_preflight_allows_the_configured_origin_only() {
         allowed.contains("content-type") && allowed.contains("idempotency-key"),
         "{allowed}"
     );
-    assert_eq!(h["access-control-allow-methods"], "POST");
-    assert!(h.get("access-control-expose-headers").is_none());
+    // POST for requests and events, GET for the proof-of-work challenge.
+    assert_eq!(h["access-control-allow-methods"], "POST,GET");
     assert!(h.get("access-control-allow-credentials").is_none());
 
     let (_, h, _) = call(&app, preflight("http://evil.example")).await;
