@@ -25,16 +25,18 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
  * Starts `frontline-dev` on free ports; resolves with its URLs and a stop().
  * `site`: the directory served (default dist/; the benchmarks serve a snapshot);
  * `db`: the intake's SQLite file (default in memory); `allowOrigins`: pages on
- * other origins the intake accepts requests from.
+ * other origins the intake accepts requests from; `args`: more options of
+ * frontline-dev (`['--relay-config', file]`); `env`: more environment
+ * variables for it (the secrets a relay configuration names).
  */
-export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowOrigins = [] } = {}) {
+export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowOrigins = [], args = [], env = {} } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');
   // The intake lists what arrived only to whoever holds this token.
   const adminToken = randomBytes(16).toString('hex');
   const child = spawn(bin, ['--site', site, '--port', '0', '--intake-port', '0',
     '--exit-on-stdin-eof', '--exit-after', '900', '--db', db, '--enable-faults',
-    ...allowOrigins.flatMap((o) => ['--allow-origin', o])],
-  { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FRONTLINE_ADMIN_TOKEN: adminToken } });
+    ...allowOrigins.flatMap((o) => ['--allow-origin', o]), ...args],
+  { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env, FRONTLINE_ADMIN_TOKEN: adminToken } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);
