@@ -830,46 +830,64 @@ async fn settled(value: JsValue) -> Option<JsValue> {
 
 /// The key Web Crypto derives from `counter`'s password: PBKDF2 with
 /// SHA-256, the challenge's salt, cost and length. `None` if it refuses.
+/// (The calls are plain functions around the two awaits: what an async
+/// function holds across an await costs code in each of its states.)
 async fn derive_key(challenge: &frontline_core::pow::Challenge, counter: u32) -> Option<Vec<u8>> {
-    use js_sys::Reflect;
     let crypto = web_sys::window()?.crypto().ok()?;
-    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
-    // importKey('raw', password, 'PBKDF2', false, ['deriveBits']): five
-    // arguments, so by Function.prototype.apply.
-    let import_key = method(&subtle, "importKey")?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok()?;
+    let key = settled(import_key(&subtle, &challenge.password(counter))?).await?;
+    let bits = settled(derive_bits(&subtle, challenge, &key)?).await?;
+    bytes_of(&bits)
+}
+
+/// `subtle.importKey('raw', password, 'PBKDF2', false, ['deriveBits'])`:
+/// five arguments, so by `Function.prototype.apply`.
+fn import_key(subtle: &JsValue, password: &[u8]) -> Option<JsValue> {
+    let import_key = method(subtle, "importKey")?;
     let arguments = js_sys::Array::new();
     let usages = js_sys::Array::new();
     put_at(&usages, 0, &"deriveBits".into());
     put_at(&arguments, 0, &"raw".into());
-    put_at(&arguments, 1, &byte_array(&challenge.password(counter))?);
+    put_at(&arguments, 1, &byte_array(password)?);
     put_at(&arguments, 2, &"PBKDF2".into());
     put_at(&arguments, 3, &JsValue::FALSE);
     put_at(&arguments, 4, &usages);
-    let key = method(&import_key, "apply")?
-        .call2(&import_key, &subtle, &arguments)
-        .ok()?;
-    let key = settled(key).await?;
+    method(&import_key, "apply")?
+        .call2(&import_key, subtle, &arguments)
+        .ok()
+}
+
+/// `subtle.deriveBits({name: 'PBKDF2', hash: 'SHA-256', salt, iterations},
+/// key, keyLength × 8)`.
+fn derive_bits(
+    subtle: &JsValue,
+    challenge: &frontline_core::pow::Challenge,
+    key: &JsValue,
+) -> Option<JsValue> {
     let algorithm = js_sys::Object::new();
-    let set = |name: &str, value: &JsValue| Reflect::set(&algorithm, &name.into(), value).ok();
+    let set =
+        |name: &str, value: &JsValue| js_sys::Reflect::set(&algorithm, &name.into(), value).ok();
     set("name", &"PBKDF2".into())?;
     set("hash", &"SHA-256".into())?;
     set("salt", &byte_array(&challenge.salt)?)?;
     set("iterations", &decimal(challenge.cost).into())?;
-    let bits = method(&subtle, "deriveBits")?
+    method(subtle, "deriveBits")?
         .call3(
-            &subtle,
+            subtle,
             &algorithm,
-            &key,
+            key,
             &decimal(challenge.key_length * 8).into(),
         )
-        .ok()?;
-    let bits = settled(bits).await?;
-    // Its bytes as the characters of a string,
-    // String.fromCharCode(...Reflect.construct(Uint8Array, [bits])), which
-    // crosses into Rust by the glue's string conversion.
+        .ok()
+}
+
+/// The bytes of an `ArrayBuffer`, as the characters of a string,
+/// `String.fromCharCode(...Reflect.construct(Uint8Array, [buffer]))`, which
+/// crosses into Rust by the glue's string conversion.
+fn bytes_of(buffer: &JsValue) -> Option<Vec<u8>> {
     let reflect = global("Reflect")?;
     let viewed = js_sys::Array::new();
-    put_at(&viewed, 0, &bits);
+    put_at(&viewed, 0, buffer);
     let view = method(&reflect, "construct")?
         .call2(&reflect, &global("Uint8Array")?, &viewed)
         .ok()?;
@@ -879,11 +897,11 @@ async fn derive_key(challenge: &frontline_core::pow::Challenge, counter: u32) ->
         .call2(&from_char_code, &JsValue::NULL, &view)
         .ok()?
         .as_string()?;
-    let mut key = Vec::new();
+    let mut bytes = Vec::new();
     for c in text.chars() {
-        key.push(c as u8);
+        bytes.push(c as u8);
     }
-    Some(key)
+    Some(bytes)
 }
 
 /// Lets the page handle what is pending (input, drawing) before the

@@ -39,8 +39,8 @@ pub const MAX_COST: u32 = 1_000_000;
 /// A challenge as the relay's `GET /challenge` answered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
-    /// The challenge object as received: sent back untouched, since its
-    /// signature covers its parameters.
+    /// The challenge object as received (JSON text, white space and all):
+    /// sent back untouched, since its signature covers its parameters.
     text: String,
     /// `parameters.nonce`, decoded: the start of every password.
     pub nonce: Vec<u8>,
@@ -58,7 +58,6 @@ pub struct Challenge {
 impl Challenge {
     /// Reads a challenge, or says why it cannot be solved here.
     pub fn parse(text: &str) -> Result<Challenge, &'static str> {
-        let text = text.trim();
         let v = crate::json::parse(text).map_err(|_| "not JSON")?;
         let p = v
             .get("parameters")
@@ -156,7 +155,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The bytes of hex text (either case), or `None` if it is not that.
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let mut bytes = Vec::new();
