@@ -25,8 +25,9 @@ mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
  * Starts `frontline-dev` on free ports; resolves with its URLs and a stop().
  * `site`: the directory served (default dist/; the benchmarks serve a snapshot);
  * `db`: the intake's SQLite file (default in memory); `allowOrigins`: pages on
- * other origins the intake accepts requests from; `args`, `env`: more
- * arguments and environment for the server (`--relay-config FILE`).
+ * other origins the intake accepts requests from; `args`: more options of
+ * frontline-dev (`['--relay-config', file]`); `env`: more environment
+ * variables for it (the secrets a relay configuration names).
  */
 export function startServer({ site = join(ROOT, 'dist'), db = ':memory:', allowOrigins = [], args = [], env = {} } = {}) {
   const bin = join(ROOT, 'target', 'release', 'frontline-dev');

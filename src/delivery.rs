@@ -10,6 +10,13 @@
 //! comes back online, when the intake acknowledges any request (the others
 //! waiting for it go within a few seconds, not at the end of a backoff grown
 //! while it was down), and on timers.
+//!
+//! When the ruleset sets `intake.challenge_url` (the relay asks a proof of
+//! work), each attempt first fetches a challenge there and solves it with
+//! the browser's Web Crypto ([`solve`]); the solution goes with that attempt
+//! only, as `Frontline-Pow` (each works once), and the saved call stays as
+//! it was. No challenge (offline, the relay down) or none solved in time:
+//! the attempt failed, and is retried as any other.
 
 use std::time::Duration;
 
@@ -17,7 +24,7 @@ use frontline_core::adapters::{reference_from_body, OutgoingHttp};
 use frontline_core::outbox::{Effect, Entry, Fallback, Outbox, State, DEFAULT_LEASE_MS};
 use frontline_core::IntakeAdapter;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Each request is saved under its own key, `frontline.outbox:<id>`, as an
@@ -168,6 +175,9 @@ pub struct Courier {
     wake: StoredValue<Option<(u64, TimeoutHandle)>>,
     /// The request whose delivery this tab's screen shows, if any.
     shown: StoredValue<Option<String>>,
+    /// The ruleset's `(intake.url, intake.challenge_url)` when its relay
+    /// asks a proof of work: calls to that url solve one before each try.
+    pow: StoredValue<Option<(String, String)>>,
 }
 
 /// How long an acknowledged request nobody here is showing stays saved: time
@@ -185,6 +195,10 @@ impl Courier {
             in_flight: StoredValue::new(Vec::new()),
             wake: StoredValue::new(None),
             shown: StoredValue::new(None),
+            pow: StoredValue::new(use_context::<crate::app::Rules>().and_then(|r| {
+                let intake = &r.0.intake;
+                Some((intake.url.clone(), intake.challenge_url.clone()?))
+            })),
         };
         let online = window_event_listener(leptos::ev::online, move |_| courier.back_online());
         // Another tab changed a request (sent, queued or delivered it): show it.
@@ -494,7 +508,22 @@ impl Courier {
             return; // sent, failed for good, leased by another tab, or unsaveable
         };
         let adapter = self.adapter.try_get_value();
-        let outcome = send(&call).await;
+        // The proof of work, for calls to the intake that asks it.
+        let challenge = self
+            .pow
+            .try_with_value(|p| {
+                p.as_ref()
+                    .filter(|(intake, _)| *intake == call.url)
+                    .map(|(_, url)| url.clone())
+            })
+            .flatten();
+        let outcome = match challenge {
+            Some(url) => match solve(&url).await {
+                Ok(proof) => send(&call, proof.as_deref()).await,
+                Err(failed) => failed,
+            },
+            None => send(&call, None).await,
+        };
         let acknowledged =
             matches!(outcome, Attempt::Response { status, .. } if (200..300).contains(&status));
         let effect = self.mutate(id, |o| match outcome {
@@ -634,22 +663,10 @@ enum Attempt {
     NetworkError,
 }
 
-async fn send(call: &OutgoingHttp) -> Attempt {
-    let Some(window) = web_sys::window() else {
-        return Attempt::NetworkError;
-    };
-    let Ok(headers) = web_sys::Headers::new() else {
-        return Attempt::NetworkError;
-    };
-    for (name, value) in &call.headers {
-        if headers.set(name, value).is_err() {
-            return Attempt::NetworkError;
-        }
-    }
-    let init = web_sys::RequestInit::new();
-    init.set_method(&call.method);
-    init.set_headers(&headers);
-    init.set_body(&call.body.as_str().into());
+/// Fetches `url` with `init`, aborted after [`ATTEMPT_TIMEOUT_MS`]: the
+/// response, or how the attempt failed.
+async fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<web_sys::Response, Attempt> {
+    let window = web_sys::window().ok_or(Attempt::NetworkError)?;
     init.set_mode(web_sys::RequestMode::Cors);
     let abort = web_sys::AbortController::new().ok();
     if let Some(abort) = &abort {
@@ -660,31 +677,246 @@ async fn send(call: &OutgoingHttp) -> Attempt {
             Duration::from_millis(ATTEMPT_TIMEOUT_MS as u64),
         );
     }
-    let response = match JsFuture::from(window.fetch_with_str_and_init(&call.url, &init)).await {
-        Ok(response) => response.unchecked_into::<web_sys::Response>(),
+    match JsFuture::from(window.fetch_with_str_and_init(url, init)).await {
+        Ok(response) => Ok(response.unchecked_into()),
         Err(error) => {
             let aborted = error
                 .dyn_ref::<web_sys::DomException>()
                 .is_some_and(|e| e.name() == "AbortError");
-            return if aborted {
+            Err(if aborted {
                 Attempt::Timeout
             } else {
                 Attempt::NetworkError
-            };
+            })
         }
-    };
-    let retry_after = response.headers().get("retry-after").ok().flatten();
-    let body = match response.text() {
+    }
+}
+
+/// The body of `response` as text (empty if unreadable).
+async fn body_text(response: &web_sys::Response) -> String {
+    match response.text() {
         Ok(promise) => JsFuture::from(promise)
             .await
             .ok()
             .and_then(|t| t.as_string())
             .unwrap_or_default(),
         Err(_) => String::new(),
+    }
+}
+
+/// Makes the stored call, with the proof of work `proof` if given.
+async fn send(call: &OutgoingHttp, proof: Option<&str>) -> Attempt {
+    let Ok(headers) = web_sys::Headers::new() else {
+        return Attempt::NetworkError;
     };
+    let proof = proof.map(|p| (frontline_core::pow::POW_HEADER, p));
+    let stored = call.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in stored.chain(proof) {
+        if headers.set(name, value).is_err() {
+            return Attempt::NetworkError;
+        }
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(&call.method);
+    init.set_headers(&headers);
+    init.set_body(&call.body.as_str().into());
+    let response = match fetch(&call.url, &init).await {
+        Ok(response) => response,
+        Err(failed) => return failed,
+    };
+    let retry_after = response.headers().get("retry-after").ok().flatten();
     Attempt::Response {
         status: response.status(),
         retry_after,
-        body,
+        body: body_text(&response).await,
+    }
+}
+
+/// How long solving one challenge may take before the attempt counts as
+/// failed: with the challenge's fetch and the call itself, within the
+/// attempt's lease (`DEFAULT_LEASE_MS`, a minute).
+const SOLVE_MS: u64 = 25_000;
+
+/// Fetches a proof-of-work challenge from `url` and solves it: the
+/// `Frontline-Pow` value for one attempt; `None` when the relay asks none
+/// (404); or how the attempt failed (no answer, an answer that is no
+/// challenge this portal solves, or no solution within [`SOLVE_MS`] or
+/// [`frontline_core::pow::MAX_COUNTER`] counters).
+///
+/// Each counter's key is derived by Web Crypto (`importKey` then
+/// `deriveBits`, PBKDF2 with SHA-256), off the page's thread and awaited;
+/// every 16 counters the solver also yields to the page ([`pause`]), so it
+/// stays responsive however long solving takes. Called by name (`Reflect`): web-sys'
+/// bindings for SubtleCrypto and typed arrays would add imports to the glue
+/// the first screen loads.
+async fn solve(url: &str) -> Result<Option<String>, Attempt> {
+    use frontline_core::pow::{Challenge, MAX_COUNTER};
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    // The challenge is anyone's: no cookie goes with it.
+    let _ = js_sys::Reflect::set(&init, &"credentials".into(), &"omit".into());
+    let response = fetch(url, &init).await?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    let warn = |why: &str| {
+        web_sys::console::warn_1(&format!("Frontline: the proof of work from {url}: {why}").into());
+        Attempt::NetworkError
+    };
+    if !(200..300).contains(&response.status()) {
+        return Err(warn(&format!("HTTP {}", response.status())));
+    }
+    let challenge = Challenge::parse(&body_text(&response).await).map_err(warn)?;
+    let started = now_ms();
+    for counter in 0..MAX_COUNTER {
+        if now_ms().saturating_sub(started) > SOLVE_MS {
+            return Err(warn("not solved in time"));
+        }
+        if counter % 16 == 15 {
+            pause().await;
+        }
+        let key = derive_key(&challenge, counter)
+            .await
+            .ok_or_else(|| warn("Web Crypto refused"))?;
+        if challenge.solved_by(&key) {
+            return Ok(Some(challenge.header(counter, &key)));
+        }
+    }
+    Err(warn("no solution"))
+}
+
+use frontline_core::pow::decimal;
+
+/// `target[name]`, if it is a function.
+fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(target, &name.into())
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Sets `array[index]` (a JavaScript array).
+fn put_at(array: &JsValue, index: usize, value: &JsValue) {
+    let _ = js_sys::Reflect::set(array, &decimal(index as u32).into(), value);
+}
+
+/// `globalThis[name]`.
+fn global(name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(&js_sys::global(), &name.into()).ok()
+}
+
+/// A `Uint8Array` of `bytes` (`Uint8Array.from` an array of their values).
+///
+/// Numbers cross into JavaScript here as decimal text, which every Web
+/// Crypto and typed-array argument converts back: the few functions that
+/// make JavaScript numbers from Rust ones would otherwise join the first
+/// screen's module (the parts call JavaScript through it).
+fn byte_array(bytes: &[u8]) -> Option<JsValue> {
+    let class = global("Uint8Array")?;
+    let items = js_sys::Array::new();
+    for (i, b) in bytes.iter().enumerate() {
+        put_at(&items, i, &decimal(u32::from(*b)).into());
+    }
+    method(&class, "from")?.call1(&class, &items).ok()
+}
+
+/// Awaits `promise` (a value that is no promise is taken as it is).
+async fn settled(value: JsValue) -> Option<JsValue> {
+    match value.dyn_into::<js_sys::Promise>() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(value) => Some(value),
+    }
+}
+
+/// The key Web Crypto derives from `counter`'s password: PBKDF2 with
+/// SHA-256, the challenge's salt, cost and length. `None` if it refuses.
+/// (The calls are plain functions around the two awaits: what an async
+/// function holds across an await costs code in each of its states.)
+async fn derive_key(challenge: &frontline_core::pow::Challenge, counter: u32) -> Option<Vec<u8>> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok()?;
+    let key = settled(import_key(&subtle, &challenge.password(counter))?).await?;
+    let bits = settled(derive_bits(&subtle, challenge, &key)?).await?;
+    bytes_of(&bits)
+}
+
+/// `subtle.importKey('raw', password, 'PBKDF2', false, ['deriveBits'])`:
+/// five arguments, so by `Function.prototype.apply`.
+fn import_key(subtle: &JsValue, password: &[u8]) -> Option<JsValue> {
+    let import_key = method(subtle, "importKey")?;
+    let arguments = js_sys::Array::new();
+    let usages = js_sys::Array::new();
+    put_at(&usages, 0, &"deriveBits".into());
+    put_at(&arguments, 0, &"raw".into());
+    put_at(&arguments, 1, &byte_array(password)?);
+    put_at(&arguments, 2, &"PBKDF2".into());
+    put_at(&arguments, 3, &JsValue::FALSE);
+    put_at(&arguments, 4, &usages);
+    method(&import_key, "apply")?
+        .call2(&import_key, subtle, &arguments)
+        .ok()
+}
+
+/// `subtle.deriveBits({name: 'PBKDF2', hash: 'SHA-256', salt, iterations},
+/// key, keyLength × 8)`.
+fn derive_bits(
+    subtle: &JsValue,
+    challenge: &frontline_core::pow::Challenge,
+    key: &JsValue,
+) -> Option<JsValue> {
+    let algorithm = js_sys::Object::new();
+    let set =
+        |name: &str, value: &JsValue| js_sys::Reflect::set(&algorithm, &name.into(), value).ok();
+    set("name", &"PBKDF2".into())?;
+    set("hash", &"SHA-256".into())?;
+    set("salt", &byte_array(&challenge.salt)?)?;
+    set("iterations", &decimal(challenge.cost).into())?;
+    method(subtle, "deriveBits")?
+        .call3(
+            subtle,
+            &algorithm,
+            key,
+            &decimal(challenge.key_length * 8).into(),
+        )
+        .ok()
+}
+
+/// The bytes of an `ArrayBuffer`, as the characters of a string,
+/// `String.fromCharCode(...Reflect.construct(Uint8Array, [buffer]))`, which
+/// crosses into Rust by the glue's string conversion.
+fn bytes_of(buffer: &JsValue) -> Option<Vec<u8>> {
+    let reflect = global("Reflect")?;
+    let viewed = js_sys::Array::new();
+    put_at(&viewed, 0, buffer);
+    let view = method(&reflect, "construct")?
+        .call2(&reflect, &global("Uint8Array")?, &viewed)
+        .ok()?;
+    let string = global("String")?;
+    let from_char_code = method(&string, "fromCharCode")?;
+    let text = method(&from_char_code, "apply")?
+        .call2(&from_char_code, &JsValue::NULL, &view)
+        .ok()?
+        .as_string()?;
+    let mut bytes = Vec::new();
+    for c in text.chars() {
+        bytes.push(c as u8);
+    }
+    Some(bytes)
+}
+
+/// Lets the page handle what is pending (input, drawing) before the
+/// solver goes on: `scheduler.yield()` where the browser has it. (Each key
+/// is derived off the page's thread and its promise settles in a task of
+/// its own, so the page is never frozen even without it.) No timer of ours:
+/// a Rust closure for one would add a function to the first screen's
+/// module, where the function table is.
+async fn pause() {
+    let Some(scheduler) = global("scheduler") else {
+        return;
+    };
+    if let Some(promise) =
+        method(&scheduler, "yield").and_then(|y| y.call1(&scheduler, &JsValue::UNDEFINED).ok())
+    {
+        settled(promise).await;
     }
 }

@@ -31,6 +31,7 @@
 //!     zendesk_fields: vec![],
 //!     form_fields: vec![],
 //!     events_url: None,
+//!     challenge_url: None,
 //! };
 //! let req = Request::example();
 //! match delivery_for(&req, &intake).unwrap() {

@@ -37,6 +37,7 @@ pub mod json;
 pub mod load;
 pub mod money;
 pub mod outbox;
+pub mod pow;
 mod read;
 pub mod report;
 pub mod request;

@@ -731,6 +731,22 @@ fn validate_contact(c: &mut Ctx<'_>) {
             );
         }
     }
+    if let Some(url) = &r.intake.challenge_url {
+        if r.intake.adapter != IntakeAdapter::Json {
+            c.report.error(
+                "$.intake.challenge_url",
+                format!(
+                    "a proof of work is asked by Frontline's relay, whose adapter is \"json\", not \"{}\": remove challenge_url",
+                    crate::adapters::adapter_name(r.intake.adapter)
+                ),
+            );
+        } else if !(https_ok(url) || is_loopback_http(url)) {
+            c.report.error(
+                "$.intake.challenge_url",
+                format!("\"{url}\" is not https; use https (plain http is only allowed on loopback, for development), or remove challenge_url to solve no proof of work"),
+            );
+        }
+    }
     for name in r.intake.headers.keys() {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             c.report.error(

@@ -460,7 +460,13 @@ fn later<const WHOLE: bool, T>(
 /// One reader for both, made twice: the front's copy (in the portal's
 /// first module) has no call to the later lists' readers.
 fn read_ruleset<const WHOLE: bool>(rd: &mut Reader, v: &Value) -> Option<Ruleset> {
-    record!(rd, v, "$", [], Ruleset {
+    let challenge_url = match v.get("intake") {
+        Some(intake) if WHOLE && intake.is_object() => {
+            os(rd, intake.get("challenge_url"), "$.intake.challenge_url")
+        }
+        _ => Some(None),
+    };
+    let mut ruleset = record!(rd, v, "$", [], Ruleset {
         schema: s,
         id: s,
         version: s,
@@ -479,7 +485,9 @@ fn read_ruleset<const WHOLE: bool>(rd: &mut Reader, v: &Value) -> Option<Ruleset
         nodes: later::<WHOLE, _>(node),
         rules: later::<WHOLE, _>(rule),
         theme: oobj(theme),
-    }; content = Default::default())
+    }; content = Default::default())?;
+    ruleset.intake.challenge_url = challenge_url?;
+    Some(ruleset)
 }
 
 /// Reads a partner profile (also used for scenario overrides).
@@ -560,12 +568,15 @@ pub(crate) fn fallback(rd: &mut Reader, v: &Value, path: &str) -> Option<Fallbac
     )
 }
 
+/// The intake, but its `challenge_url`, which only [`read_ruleset`]'s
+/// `WHOLE` copy reads (the front's, in the portal's first module, only
+/// knows its name): the courier that uses it starts after the rest is read.
 fn intake(rd: &mut Reader, v: &Value, path: &str) -> Option<Intake> {
     record!(
         rd,
         v,
         path,
-        [],
+        ["challenge_url"],
         Intake {
             adapter: en(ADAPTERS),
             url: s,
@@ -573,7 +584,7 @@ fn intake(rd: &mut Reader, v: &Value, path: &str) -> Option<Intake> {
             zendesk_fields: olist(zendesk_field),
             form_fields: olist(form_field),
             events_url: os,
-        }
+        }; challenge_url = None
     )
 }
 

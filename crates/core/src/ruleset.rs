@@ -395,6 +395,13 @@ pub struct Intake {
     /// loopback. Absent: no event is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_url: Option<String>,
+    /// Where the portal fetches a proof-of-work challenge before each
+    /// attempt to send a request (the relay's `GET /challenge`, when its
+    /// `[abuse.proof_of_work]` is on): https, or http on loopback; adapter
+    /// `json` only. The portal solves it with the browser's Web Crypto and
+    /// sends the solution as `Frontline-Pow`. Absent: no proof of work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_url: Option<String>,
 }
 
 /// Intake adapter.

@@ -14,6 +14,7 @@ fn intake(adapter: IntakeAdapter, url: &str) -> Intake {
         zendesk_fields: vec![],
         form_fields: vec![],
         events_url: None,
+        challenge_url: None,
     }
 }
 

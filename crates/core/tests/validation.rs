@@ -409,6 +409,47 @@ fn an_events_url_is_optional_and_must_be_https_except_on_loopback() {
 }
 
 #[test]
+fn a_challenge_url_is_optional_https_except_on_loopback_and_for_the_json_adapter_only() {
+    let rules = load(DEFAULT).unwrap();
+    assert_eq!(
+        rules.intake.challenge_url, None,
+        "the default ruleset solves no proof of work"
+    );
+    let p = problems_after(|v| {
+        v["intake"]["challenge_url"] = json!("http://relay.example.com/challenge")
+    });
+    assert_has(&p, Level::Error, "$.intake.challenge_url", "is not https");
+    let p = problems_after(|v| v["intake"]["challenge_url"] = json!("challenge"));
+    assert_has(&p, Level::Error, "$.intake.challenge_url", "is not https");
+    let p = problems_after(|v| v["intake"]["challenge_url"] = json!(42));
+    assert_has(&p, Level::Error, "$.intake.challenge_url", "string");
+    let p = problems_after(|v| {
+        v["intake"]["adapter"] = json!("zendesk");
+        v["intake"]["url"] = json!("https://partner.zendesk.com/api/v2/requests");
+        v["intake"]["challenge_url"] = json!("https://relay.example.com/challenge");
+    });
+    assert_has(
+        &p,
+        Level::Error,
+        "$.intake.challenge_url",
+        "\"json\", not \"zendesk\"",
+    );
+    for ok in [
+        "https://support.example.com/challenge",
+        "http://127.0.0.1:8081/challenge",
+        "http://[::1]:9/challenge",
+    ] {
+        let mut v = default_value();
+        v["intake"]["challenge_url"] = json!(ok);
+        let (rules, report) = load_with_report(&v.to_string());
+        assert!(report.problems.is_empty(), "{ok}: {:?}", report.problems);
+        assert_eq!(rules.unwrap().intake.challenge_url.as_deref(), Some(ok));
+    }
+    let p = problems_after(|v| v["intake"]["challenge_url"] = json!(null));
+    assert!(p.is_empty(), "null is absent: {p:?}");
+}
+
+#[test]
 fn secrets_are_found_by_key_name() {
     let p = problems_after(|v| {
         v["intake"]["headers"] = json!({"Authorization": "xyz", "X-Api-Key": "abc"})

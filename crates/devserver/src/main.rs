@@ -12,8 +12,9 @@
 //!
 //! With `--relay-config FILE` (a `frontline-relay.toml`, see
 //! `docs/relay.md`) it also forwards each request: the file's destinations,
-//! `[forward]` policy, `on_mismatch` and `max_body_bytes` are used, and its
-//! secrets read from the environment, as the relay does. `make run` points
+//! `[forward]` policy, `on_mismatch`, `max_body_bytes` and
+//! `[abuse.proof_of_work]` are used, and its secrets read from the
+//! environment, as the relay does. `make run` points
 //! it at a fake help desk this way (`scripts/relay-demo.toml`).
 //!
 //! The default ruleset names `http://127.0.0.1:8081/intake` as its intake.
@@ -61,10 +62,12 @@ and with --enable-faults serves /_faults for tests. What arrived: /admin
 on the intake, behind a login with FRONTLINE_ADMIN_TOKEN as the password.
 
 --relay-config FILE forwards each request as frontline-relay does: the
-file's [destinations.*], [forward], on_mismatch and max_body_bytes are used,
-and the secrets they name read from the environment (docs/relay.md). Its
-listen, database, ruleset, allowed_origins and admin_token are ignored: the
-options above decide those. Without it, requests are stored only.
+file's [destinations.*], [forward], on_mismatch, max_body_bytes and
+[abuse.proof_of_work] (GET /challenge, Frontline-Pow on each request) are
+used, and the secrets they name read from the environment (docs/relay.md).
+Its listen, database, ruleset, allowed_origins, admin_token and the rest of
+[abuse] are ignored: the options above decide those, and the intake keeps
+the relay library's lenient limits. Without it, requests are stored only.
 
 JSON files under /rules/ are served with http://127.0.0.1:8081
 replaced by the intake's real origin. Every file is served with
@@ -252,6 +255,8 @@ struct Forwarding {
     forward: frontline_relay::worker::Policy,
     on_mismatch: frontline_relay::OnMismatch,
     max_body_bytes: usize,
+    /// `[abuse.proof_of_work]`, resolved: each request must carry a solution.
+    pow: Option<frontline_relay::abuse::Pow>,
 }
 
 /// Reads and checks the relay configuration at `path` (`--relay-config`),
@@ -284,6 +289,7 @@ fn load_relay_config(
         forward: c.forward,
         on_mismatch: c.on_mismatch,
         max_body_bytes: c.max_body_bytes,
+        pow: c.pow,
     })
 }
 
@@ -315,6 +321,7 @@ async fn intake_state(
         forward: defaults.forward.clone(),
         on_mismatch: defaults.on_mismatch,
         max_body_bytes: frontline_core::MAX_REQUEST_BYTES,
+        pow: None,
     });
     frontline_relay::AppState::new(frontline_relay::Config {
         database: options
@@ -335,6 +342,7 @@ async fn intake_state(
         on_mismatch: forwarding.on_mismatch,
         destinations: forwarding.destinations,
         forward: forwarding.forward,
+        pow: forwarding.pow,
         ..defaults
     })
     .await
@@ -751,6 +759,49 @@ mod tests {
         assert_eq!(tickets[0].subject, req.problem.title);
         stop.notify_one();
         let _ = forwarder.await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_relay_config_with_a_proof_of_work_makes_the_intake_ask_one() {
+        let dir = std::env::temp_dir().join(format!("frontline-dev-pow-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("pow.toml");
+        std::fs::write(
+            &config,
+            "[abuse.proof_of_work]\nsecret = { env = \"POW_SECRET\" }\ncost = 50\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "POW_SECRET").then(|| "0123456789abcdef0123".to_string());
+        let forwarding = load_relay_config(&config, &env).unwrap();
+        assert_eq!(forwarding.pow.as_ref().map(|p| p.cost), Some(50));
+        let e = load_relay_config(&config, &|_| None).err().unwrap();
+        assert!(e.contains("abuse.proof_of_work.secret"), "{e}");
+
+        let mut o = parse(args(&["--db", ":memory:"])).unwrap();
+        o.ruleset = PathBuf::from("/nonexistent/default.json");
+        let state = intake_state(&o, 45000, "http://127.0.0.1:45001", Some(forwarding))
+            .await
+            .unwrap();
+        let app = frontline_relay::router(state);
+        let get = Request::get("/challenge").body(Body::empty()).unwrap();
+        let res = app.clone().oneshot(get).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let challenge = frontline_core::pow::Challenge::parse(std::str::from_utf8(&body).unwrap());
+        assert_eq!(challenge.map(|c| c.cost), Ok(50));
+        // Without a solution: 429, to be tried again.
+        let req = frontline_core::request::Request::example();
+        let post = Request::post("/intake")
+            .header("content-type", "application/json")
+            .header("idempotency-key", req.id.as_str())
+            .body(Body::from(serde_json::to_string(&req).unwrap()))
+            .unwrap();
+        let res = app.oneshot(post).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()["retry-after"], "1");
         let _ = std::fs::remove_dir_all(dir);
     }
 
