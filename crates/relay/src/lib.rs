@@ -931,20 +931,7 @@ async fn list(
         Ok(x) => x,
         Err(r) => return r,
     };
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        listing::html(&rows, total, &query),
-    )
-        .into_response()
+    admin_page(listing::html(&rows, total, &query))
 }
 
 async fn list_json(
@@ -1057,7 +1044,10 @@ async fn request_action(
     };
     match done {
         Ok(true) => {
-            let back = format!("/admin?q={}", form_encode(&reference));
+            let back = format!(
+                "/admin?q={}",
+                frontline_core::adapters::form_encode(&reference)
+            );
             (
                 StatusCode::SEE_OTHER,
                 [(header::LOCATION, back)],
@@ -1190,23 +1180,26 @@ async fn funnel_page(
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     };
     let funnels = funnel::funnels(&counts, st.0.ruleset.as_deref());
+    admin_page(funnel::html(&from, &to, &funnels))
+}
+
+/// An admin page: customer data, so never cached, never framed, no
+/// script and nothing from elsewhere; its forms post to itself only.
+fn admin_page(html: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
         ],
-        funnel::html(&from, &to, &funnels),
+        html,
     )
         .into_response()
-}
-
-fn form_encode(s: &str) -> String {
-    frontline_core::adapters::form_encode(s)
 }
 
 async fn metrics_text(State(st): State<AppState>) -> Response {
