@@ -177,7 +177,6 @@ struct Inner {
     ruleset: Option<Arc<Ruleset>>,
     on_mismatch: OnMismatch,
     destinations: Arc<BTreeMap<String, Arc<dyn Destination>>>,
-    destination_names: Vec<String>,
     policy: Policy,
     metrics: Arc<Metrics>,
     wake: Arc<tokio::sync::Notify>,
@@ -209,8 +208,6 @@ impl AppState {
         }
         let store = Store::open(&config.database).await?;
         let origins = parse_origins(&config.allowed_origins)?;
-        let destination_names: Vec<String> =
-            config.destinations.iter().map(|(n, _)| n.clone()).collect();
         let instance = config.instance.unwrap_or_else(|| {
             format!(
                 "{}:{}",
@@ -223,7 +220,6 @@ impl AppState {
             ruleset: config.ruleset.map(Arc::new),
             on_mismatch: config.on_mismatch,
             destinations: Arc::new(config.destinations.into_iter().collect()),
-            destination_names,
             policy: config.forward,
             metrics: Arc::new(Metrics::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -285,6 +281,11 @@ impl AppState {
             return Ok(false);
         };
         self.0.store.erase(seq, format_utc(now_utc())).await
+    }
+
+    /// The configured destinations' names: one forward job each.
+    fn destination_names(&self) -> Vec<String> {
+        self.0.destinations.keys().cloned().collect()
     }
 
     /// The storage (tests and the admin commands).
@@ -728,7 +729,7 @@ async fn accept(st: &AppState, headers: HeaderMap, body: Body) -> Response {
         verification: verification
             .as_ref()
             .map(|v| (serde_json::to_string(v).unwrap_or_default(), v.matches)),
-        destinations: inner.destination_names.clone(),
+        destinations: st.destination_names(),
         held: held.clone(),
     };
     let answer = if held.is_some() {
@@ -1032,7 +1033,7 @@ async fn request_action(
             Some(seq) => {
                 let r =
                     st.0.store
-                        .release(seq, st.0.destination_names.clone(), store::now_ms())
+                        .release(seq, st.destination_names(), store::now_ms())
                         .await;
                 st.0.wake.notify_waiters();
                 r
