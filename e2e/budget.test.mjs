@@ -54,7 +54,7 @@ const OPEN_BUDGET = 120 * KB;
  * the frame drawn with plain DOM calls, and the wizard with the Leptos
  * runtime fetched when the customer heads for "Start" (145 → 96 KiB);
  * placeholders filled in one pass, without the two-way string searcher
- * (−880 B). (README, "Size", says where the bytes go.)
+ * (−880 B). (docs/size.md says where the bytes go.)
  */
 const FIRST_SCREEN_CEILING = 91.5 * KB;
 const OPEN_CEILING = 100 * KB;
@@ -107,7 +107,7 @@ test('the stylesheet rides in the glue, the very one index.html links', () => {
 test('the glue asks V8 to compile all its functions while it streams in', () => {
   // Chrome's explicit compile hint (V8 12.4+): the glue's functions nearly
   // all run as the portal opens; compiled lazily, one by one on the main
-  // thread, they lengthen the mount by ~0.8 ms (README, "How it opens").
+  // thread, they lengthen the mount by ~0.8 ms (docs/size.md, "How it opens").
   const glue = readFileSync(join(dist, portalAssets(dist).js), 'utf8');
   assert.ok(glue.startsWith('//# allFunctionsCalledOnLoad\n'), glue.slice(0, 80));
 });

@@ -80,7 +80,7 @@ the glue (\`frontline-*.js\`, which holds the stylesheet), the wasm and
 \`rules/default.json\`, which the first screen waits for, then the rest
 part (\`frontline-part-rest-*\`), fetched once that screen is shown:
 \`e2e/budget.test.mjs\` sums them on every test run, against the 120 KiB
-budget (README, "Size").
+budget (docs/size.md, "Budgets").
 
 \`\`\`
 ${process.env.SIZES}

@@ -30,7 +30,7 @@ const assets = { js: strip(names.js), wasm: strip(names.wasm) };
 //   of the glue runs as the portal opens, and V8 then compiles them all
 //   while the file streams in, off the main thread, instead of one by one
 //   on first call on it (the mount 0.8 ms shorter, the code ready ~0.5 ms
-//   later: README, "How it opens"). Other browsers read a comment;
+//   later: docs/size.md, "How it opens"). Other browsers read a comment;
 // - the portal's stylesheet (Trunk's minified style/portal.css) rides in it
 //   as its `stylesheet` export, which the embed loader adopts into the
 //   portal's shadow root: one request fewer when the portal opens (1–2 ms

@@ -205,7 +205,7 @@ pub struct RulesetRef {
     pub version: String,
     /// SHA-256 (64 lowercase hex digits) of the RFC 8785 (JCS) canonical
     /// form of the ruleset's JSON, over its UTF-8 bytes: recompute it with
-    /// any JCS library (README, "The ruleset hash"). Requests made before
+    /// any JCS library (docs/ruleset.md, "The ruleset hash"). Requests made before
     /// Frontline switched to RFC 8785 carry the legacy hash (keys sorted by
     /// UTF-8 bytes, numbers as serde_json writes them), which
     /// `frontline verify` still accepts and names; for a ruleset with only
