@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, fillMinimalRequest, harness, toDisputeForm, watchErrors } from './support.mjs';
+import { ROOT, afterNextPaint, fillMinimalRequest, harness, toDisputeForm, watchErrors } from './support.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const h = harness();
@@ -53,7 +53,7 @@ for (const colorScheme of ['light', 'dark']) {
       } else {
         await page.locator('[data-testid^=answer-]').last().click();
       }
-      await page.waitForTimeout(50);
+      await afterNextPaint(page);
     }
     await check('outcome', 'step-outcome');
     await page.getByTestId('outcome-next').click();

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  ROOT, firstScreenFiles, glueStylesheet, harness, openedFiles, portalAssets, restPart,
+  ROOT, firstScreenFiles, glueStylesheet, harness, openedFiles, portalAssets, quietFor, restPart, until,
 } from './support.mjs';
 
 const KB = 1024;
@@ -121,7 +121,8 @@ test('the budget counts every file the portal downloads when opened', async () =
   page.on('request', (r) => fetched.push(new URL(r.url()).pathname.slice(1)));
   await page.getByRole('button', { name: 'Help' }).click();
   await page.getByTestId('step-welcome').waitFor();
-  await page.waitForTimeout(500);
+  await until(() => openedFiles(dist).every((f) => fetched.includes(f)), 5_000, 'the opened files').catch(() => {});
+  await quietFor(page, 500, 'nothing more is downloaded than the opened files: an absence no event can prove');
   assert.deepEqual(fetched.sort(), openedFiles(dist).sort());
   await context.close();
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import { ROOT, fillMinimalRequest, harness, receivedBy, savedRequests, screenshotPath, startServer, toDisputeForm, watchErrors } from './support.mjs';
+import { ROOT, afterNextPaint, fillMinimalRequest, harness, quietFor, receivedBy, savedRequests, screenshotPath, startServer, toDisputeForm, until, watchErrors } from './support.mjs';
 
 const h = harness();
 
@@ -23,7 +23,7 @@ async function open(path = 'demo/index.html') {
 test('before the visitor acts: only the page, its own files and the loader; no storage, no cookie', async () => {
   const { context, page, errors, requests } = await open();
   await page.locator('[data-frontline]').waitFor({ state: 'attached' });
-  await page.waitForTimeout(1500);
+  await quietFor(page, 1500, 'nothing but the loader is fetched before the visitor acts: an absence');
   assert.deepEqual(requests.filter((p) => !p.startsWith('/demo/') && p !== '/favicon.svg'), ['/frontline.js']);
   assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, '']);
   assert.deepEqual(errors, []);
@@ -139,7 +139,7 @@ for (const when of ['while the wizard is on its way', 'once the wizard is mounte
     assert.ok((await windowListeners()).length > before.length, 'the open portal listens to the window');
     await page.evaluate(() => window.Frontline.destroy());
     // The wizard may still arrive after destroy(): it must not mount then.
-    await page.waitForTimeout(300);
+    await quietFor(page, 300, 'a wizard arriving after destroy() must not mount: an absence');
     assert.deepEqual(await windowListeners(), before);
     assert.deepEqual(errors, []);
     await context.close();
@@ -155,7 +155,7 @@ test('destroy() between a new step and its next frame: no error', async () => {
   const start = page.getByTestId('start');
   await start.hover(); // brings the wizard
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /frontline-part-wizard-/.test(e.name) && e.responseEnd > 0));
-  await page.waitForTimeout(300); // compiled and mounted
+  await quietFor(page, 300, 'compiled and mounted: the page shows no sign of it (a wizard not yet mounted would make the click below a no-op)');
   await start.evaluate((button) => {
     button.click();
     // After the step is drawn (a few microtasks), before its frame.
@@ -163,7 +163,8 @@ test('destroy() between a new step and its next frame: no error', async () => {
     const hop = () => (++hops < 50 ? queueMicrotask(hop) : window.Frontline.destroy());
     queueMicrotask(hop);
   });
-  await page.waitForTimeout(300);
+  await page.locator('[data-frontline]').waitFor({ state: 'detached' });
+  await afterNextPaint(page); // the frame that focused the heading has passed
   assert.equal(await page.locator('[data-frontline]').count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
@@ -223,18 +224,18 @@ test('a request saved on an earlier visit is sent on the next page view, without
   await page.close();
   await later.goto(new URL('demo/index.html', h.server.portal).href);
   const arrived = async () => (await receivedBy(h.server)).filter((r) => JSON.stringify(r).includes(title)).length;
-  for (let i = 0; i < 60 && (await arrived()) === 0; i++) await later.waitForTimeout(250);
+  await until(async () => (await arrived()) > 0, 15_000, 'the saved request').catch(() => {});
   assert.equal(await arrived(), 1);
   assert.equal(await later.locator('[data-frontline]').evaluate((el) => el.shadowRoot.querySelector('.fl-panel-host').hidden), true, 'still closed');
   // Acknowledged and shown by no screen: forgotten soon after, so later
   // page views load nothing but the loader again.
-  for (let i = 0; i < 60 && (await savedRequests(later)).length > 0; i++) await later.waitForTimeout(250);
+  await until(async () => (await savedRequests(later)).length === 0, 15_000, 'the outbox to empty').catch(() => {});
   assert.deepEqual(await savedRequests(later), []);
   const again = await context.newPage();
   const loaded = [];
   again.on('request', (r) => loaded.push(new URL(r.url()).pathname));
   await again.goto(new URL('demo/index.html', h.server.portal).href);
-  await again.waitForTimeout(1000);
+  await quietFor(again, 1000, 'nothing but the loader is fetched: an absence');
   assert.ok(!loaded.some((p) => p.endsWith('.wasm')), `nothing but the loader: ${loaded.join(', ')}`);
   await context.close();
 });
@@ -291,7 +292,7 @@ test('destroying the widget while a retry is pending: no error later, and the re
   await page.getByTestId('send').click();
   await page.getByTestId('step-queued').waitFor();
   await page.evaluate(() => window.Frontline.destroy());
-  await page.waitForTimeout(4000); // past the first retries' backoff
+  await quietFor(page, 4000, "past the first retries' backoff: no error, and the request stays saved");
   assert.equal((await savedRequests(page)).length, 1);
   assert.deepEqual(errors.filter((e) => !e.includes('Failed to load resource') && !e.includes('ERR_')), []);
   await context.close();
@@ -304,7 +305,7 @@ test('a tampered portal script is refused (Subresource Integrity)', async () => 
     await route.fulfill({ response: res, body: `${await res.text()}\n// tampered` });
   });
   await page.getByRole('button', { name: 'Help' }).click();
-  await page.waitForTimeout(1500);
+  await until(() => errors.some((e) => /integrity/i.test(e)), 5_000, 'the integrity error').catch(() => {});
   assert.equal(await page.getByTestId('step-welcome').count(), 0, 'the portal did not start');
   assert.ok(errors.some((e) => /integrity/i.test(e)), errors.join('\n'));
   await context.close();

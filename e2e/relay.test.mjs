@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, watchErrors, toDisputeForm, fillMinimalRequest, receivedBy } from './support.mjs';
+import { ROOT, startServer, launchBrowser, watchErrors, toDisputeForm, fillMinimalRequest, receivedBy, until } from './support.mjs';
 
 const KEY = 'fake-freshdesk-api-key';
 let desk, deskProcess, server, browser, dir;
@@ -30,17 +30,6 @@ function startDesk() {
 }
 
 const tickets = async () => (await (await fetch(new URL('_tickets', desk))).json()).tickets;
-
-/** Polls `check` every 100 ms until it returns a value, for at most `ms`. */
-async function until(check, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   ({ child: deskProcess, url: desk } = await startDesk());

@@ -3,7 +3,7 @@
 // server, with its fault injection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillMinimalRequest, harness, receivedBy, savedRequests, screenshotPath, toDisputeForm, watchErrors } from './support.mjs';
+import { fillMinimalRequest, harness, quietFor, receivedBy, savedRequests, screenshotPath, toDisputeForm, until, watchErrors } from './support.mjs';
 
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 const h = harness();
@@ -158,7 +158,7 @@ test('a refused request whose tab was closed is shown on the next visit, with it
   const later = await context.newPage();
   await later.goto(h.server.portal);
   await later.getByTestId('step-welcome').waitFor();
-  await later.waitForTimeout(300);
+  await quietFor(later, 300, 'no earlier request is listed: an absence no event can prove');
   assert.equal(await later.getByTestId('earlier').count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
@@ -222,7 +222,7 @@ test('two open tabs never send the same request twice', async () => {
   const second = await context.newPage();
   await second.goto(h.server.portal);
   await first.getByTestId('step-sent').waitFor({ timeout: 30_000 });
-  await second.waitForTimeout(1500);
+  await quietFor(second, 1500, 'the second tab sends no second copy: an absence no event can prove');
   assert.equal(accepted.length, 1, `accepted sends: ${JSON.stringify(accepted)}`);
   assert.equal(await copiesOf(title), 1);
   await context.close();
@@ -259,7 +259,7 @@ test('back online, a request waiting out a long backoff is sent at once', async 
     Object.assign(saved.entries[0], { state: { state: 'pending' }, attempts: 12, next_attempt_at: Date.now() + 3_600_000 });
     localStorage.setItem(key, JSON.stringify(saved));
   });
-  await page.waitForTimeout(1_500); // the first retry would have been due by now
+  await quietFor(page, 1_500, 'the first retry would have been due by now: nothing is sent before the hour');
   assert.equal(await copiesOf(title), 0);
   await context.setOffline(false);
   await page.getByTestId('step-sent').waitFor({ timeout: 5_000 });
@@ -311,7 +311,7 @@ test('once the intake acknowledges one request, the others waiting out a backoff
   // The one due now is acknowledged; the two waiting follow within the
   // 3 s spread, not at the end of their 25 s.
   const arrived = async () => (await Promise.all(['waiting 1', 'waiting 2', 'due'].map((k) => copiesOf(`${title} ${k}`))));
-  while ((await arrived()).some((n) => n === 0) && Date.now() - started < 20_000) await later.waitForTimeout(200);
+  await until(async () => (await arrived()).every((n) => n > 0), 20_000, 'the three requests').catch(() => {});
   const seconds = (Date.now() - started) / 1000;
   assert.deepEqual(await arrived(), [1, 1, 1], `received once each, after ${seconds} s`);
   assert.ok(seconds < 12, `the waiting ones arrived ${seconds} s after the intake was back, not within seconds`);
@@ -381,7 +381,7 @@ test('a browser that will not save the request says so, sends nothing, and offer
   const mailto = await page.getByTestId('not-saved-mailto').getAttribute('href');
   assert.ok(decodeURIComponent(mailto).includes(title), 'the e-mail carries the request');
   await page.getByTestId('step-review').waitFor(); // still on the review: nothing was taken away
-  await page.waitForTimeout(1000);
+  await quietFor(page, 1000, 'a request that could not be saved is not sent: an absence');
   assert.equal(await copiesOf(title), 0, 'not sent unsaved');
   assert.deepEqual(errors.filter((e) => !e.includes('could not save the request')), []);
   await context.close();

@@ -5,7 +5,7 @@
 // (`frontline.events/v1`, sent with navigator.sendBeacon).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, toDisputeForm, watchErrors } from './support.mjs';
+import { harness, quietFor, toDisputeForm, until, watchErrors } from './support.mjs';
 
 const h = harness();
 
@@ -67,15 +67,6 @@ async function open({ rules, events } = {}) {
     }
   });
   return { context, page, errors, batches, requests, intakePosts };
-}
-
-/** Polls `ok()` for up to `ms`. */
-async function until(ok, ms, what) {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** As a browser does when the tab is closed or the customer navigates away. */
@@ -153,7 +144,7 @@ test('a journey left midway sends "abandoned" once, with where it stopped', asyn
   // Back, then closed: not a second time.
   await page.evaluate(() => { delete document.visibilityState; });
   await pageHide(page);
-  await page.waitForTimeout(300);
+  await quietFor(page, 300, 'no event proves a second abandoned is never sent: give a beacon on pagehide time to arrive');
   const abandoned = allEvents(batches).filter((e) => e.type === 'abandoned');
   assert.deepEqual(abandoned, [{ type: 'abandoned', stage: 'diagnosis', product: 'm365', kind: 'billing' }]);
   assert.deepEqual(errors, []);
@@ -172,7 +163,10 @@ test('the request carries Frontline-Elapsed-Ms on every attempt and no Frontline
   await fillForm(page);
   await page.getByTestId('to-review').click();
   await page.getByTestId('step-review').waitFor();
-  await page.waitForTimeout(200);
+  // The portal mounted before the review was shown: 200 ms on the page's
+  // clock from now make Frontline-Elapsed-Ms at least 200.
+  const shown = await page.evaluate(() => Date.now());
+  await page.waitForFunction((t) => Date.now() - t >= 200, shown);
   await page.getByTestId('send').click();
   const pressed = Date.now();
   await page.getByTestId('step-sent').waitFor({ timeout: 30_000 });
@@ -188,7 +182,7 @@ test('the request carries Frontline-Elapsed-Ms on every attempt and no Frontline
   // The honeypot is there, off-screen, hidden from assistive technology
   // and out of the tab order, and the default ruleset sends no event at all.
   await pageHide(page);
-  await page.waitForTimeout(5_500);
+  await quietFor(page, 5_500, 'no beacon within the flush interval (5 s) after pagehide: an absence no event can prove');
   const beacons = requests.filter((r) => r.resourceType() === 'ping' || (r.postData() ?? '').includes(EVENTS_SCHEMA));
   assert.deepEqual(beacons.map((r) => r.url()), []);
   assert.deepEqual(errors.filter((e) => !e.includes('status of 503')), []);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, screenshotPath, watchErrors, harness } from './support.mjs';
+import { ROOT, screenshotPath, watchErrors, harness, until } from './support.mjs';
 
 const ruleset = JSON.parse(readFileSync(join(ROOT, 'public', 'rules', 'default.json'), 'utf8'));
 const h = harness();
@@ -147,7 +147,7 @@ test('the error watcher itself catches a CSP violation (so its silence means som
   await page.goto(h.server.portal);
   await page.getByTestId('step-welcome').waitFor();
   await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
-  await page.waitForTimeout(100);
+  await until(() => errors.some((e) => e.startsWith('csp: style-src')), 5_000, 'the CSP violation').catch(() => {});
   assert.ok(errors.some((e) => e.startsWith('csp: style-src')), errors.join('\n'));
   await page.close();
 });

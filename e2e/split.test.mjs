@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, afterNextPaint, harness, watchErrors } from './support.mjs';
+import { ROOT, afterNextPaint, harness, quietFor, until, watchErrors } from './support.mjs';
 
 const h = harness();
 const PART = /^frontline-part-(\w+)-[0-9a-f]{16}\.wasm$/;
@@ -88,7 +88,8 @@ test('opening the portal fetches no part; then the rest part, idle; heading for 
       .observe(document, { subtree: true, childList: true });
   });
   const { page, errors, parts: fetched } = await open(context);
-  await page.waitForTimeout(300);
+  await arrived(page, part('rest'));
+  await quietFor(page, 300, 'no other part is fetched on opening: an absence no event can prove');
   assert.deepEqual(fetched, [part('rest')], 'opening the portal fetched another part');
   const [welcomeAt, restAt] = await page.evaluate((f) => [window.welcomeAt,
     performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/${f}`)).startTime], part('rest'));
@@ -151,7 +152,7 @@ test('the request form is built once ahead, out of the document, and nothing of 
   const before = await saved();
   await arrived(page, part('request'));
   await page.waitForFunction(() => window.built.length >= 2, null, { timeout: 5000 });
-  await page.waitForTimeout(200);
+  await quietFor(page, 200, 'the built forms are never attached, nor the journey changed: an absence');
   assert.deepEqual(await page.evaluate(() => window.built.map((t) => t.isConnected)), [false, false], 'built, never shown');
   assert.equal(await page.locator('[data-testid=step-form]').count(), 0);
   assert.equal(await saved(), before, 'the saved journey is unchanged');
@@ -174,7 +175,7 @@ test('the wizard arriving under the pointer leaves the welcome screen as it is',
   await start.evaluate((button) => { button.frontlineMark = true; });
   await start.hover();
   await arrived(page, part('wizard'));
-  await page.waitForTimeout(300); // compiled and mounted
+  await quietFor(page, 300, 'no event marks the wizard compiled and mounted; Start must not be drawn again meanwhile');
   assert.equal(await start.evaluate((button) => button.frontlineMark), true, 'Start was drawn again');
   await start.click();
   await page.getByTestId('product-m365').waitFor({ timeout: 5000 });
@@ -195,7 +196,7 @@ test('the first step is built once ahead, out of the document, while the welcome
   await arrived(page, part('wizard'));
   const built = () => page.evaluate(() => window.built.filter((s) => s.dataset.testid === 'step-product').map((s) => s.isConnected));
   await page.waitForFunction(() => window.built.some((s) => s.dataset.testid === 'step-product'), null, { timeout: 5000 });
-  await page.waitForTimeout(200);
+  await quietFor(page, 200, 'the built step is never attached, nor the journey changed: an absence');
   assert.deepEqual(await built(), [false], 'built once, never shown');
   assert.equal(await page.locator('[data-testid=step-product]').count(), 0);
   assert.ok(await page.getByTestId('step-welcome').isVisible());
@@ -271,7 +272,9 @@ test('when the rest part cannot be fetched, the welcome screen stays, Start says
   const context = await h.browser.newContext();
   const network = await cut(context, 'rest');
   const { page, errors, parts: fetched } = await open(context);
-  await page.waitForTimeout(300); // idle: the rest part was asked for, and failed
+  // Idle: the rest part was asked for, and failed.
+  await until(() => errors.some((e) => /ERR_INTERNET_DISCONNECTED/.test(e)), 5_000, 'the rest part to fail');
+  await afterNextPaint(page);
   assert.ok(fetched.includes(part('rest')), `fetched: ${fetched.join(', ')}`);
   assert.equal(await page.getByTestId('config-problem').count(), 0);
   assert.ok(await page.getByTestId('step-welcome').isVisible());

@@ -176,3 +176,27 @@ export const restPart = (site) => readdirSync(site).filter((f) => f.startsWith('
 /** Everything the portal downloads when opened: the first screen's files,
  * then the rest part. */
 export const openedFiles = (site) => [...firstScreenFiles(site), ...restPart(site)];
+
+/**
+ * Polls `check` (sync or async) every 50 ms until it returns a truthy value,
+ * which it resolves with; throws `timed out waiting for <what>` after `ms`.
+ */
+export async function until(check, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A bounded wait for something that must NOT happen: no event can prove an
+ * absence, so the test lets `ms` pass and then checks nothing happened.
+ * `why` says what the quiet period covers (it documents the call site).
+ */
+export async function quietFor(page, ms, why) {
+  if (!why) throw new Error('quietFor needs a reason');
+  await page.waitForTimeout(ms);
+}

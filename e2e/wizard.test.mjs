@@ -226,7 +226,7 @@ test('after a reload the journey comes back (read by the wizard once fetched) wi
   await page.goto(h.server.portal);
   await toBillingQuestionThenReload(page);
   assert.equal(await page.locator('[aria-current="step"]').textContent(), 'Diagnosis');
-  await page.waitForTimeout(100);
+  await afterNextPaint(page); // a focus would be taken at the restored step's frame
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'a restored journey does not steal focus');
   await page.goBack();
   await page.getByTestId('step-kind').waitFor();
