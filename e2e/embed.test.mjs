@@ -323,7 +323,7 @@ test('a host page themes the embedded portal with --fl-* custom properties on it
   await context.close();
 });
 
-test('a partner page on another origin embeds the portal with the docs' snippet, under its strict CSP', async () => {
+test('a partner page on another origin embeds the portal with the snippet from docs/embedding.md, under its strict CSP', async () => {
   // The partner's page: its own origin (another loopback port), the one tag
   // pointing at the portal's origin, and the CSP docs/embedding.md tells partners to send.
   let page_html = '';
